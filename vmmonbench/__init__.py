@@ -1,0 +1,1 @@
+"""vmmonbench: profiling and benchmark toolkit for VM monitoring."""
