@@ -1,1 +1,3 @@
-"""vmmonbench: profiling and benchmark toolkit for VM monitoring."""
+"""vmmonbench: profile and benchmark the VM-monitoring core of a virtualization manager."""
+
+__version__ = "0.1.0"

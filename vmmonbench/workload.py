@@ -322,3 +322,44 @@ def _validate(w: Workload, source: str) -> None:
         raise bad("commands.mix", "weights must be >= 0 and not all 0")
     for fault in w.faults:
         parse_fault(fault)
+
+
+def to_toml(workload: Workload) -> str:
+    """The workload as a TOML file that `load_workload` reads back to an equal Workload."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return repr(v)
+
+    lines = [
+        f"name = {value(workload.name)}",
+        f"description = {value(workload.description)}",
+        f"vms = {workload.vms}",
+        f"hosts = {workload.hosts}",
+        f"vnics = {workload.vnics}",
+        f"disks = {workload.disks}",
+        f"duration_s = {workload.duration_s!r}",
+        f"seed = {workload.seed}",
+        f"churn_per_vm_hour = {workload.churn_per_vm_hour!r}",
+        f"devices_change_per_vm_hour = {workload.devices_change_per_vm_hour!r}",
+        f"guest_nic_reorder = {value(workload.guest_nic_reorder)}",
+        f"faults = {value(list(workload.faults))}",
+        "",
+        "[stats]",
+        f"cpu_percent = {value(list(workload.stats.cpu_percent))}",
+        f"mem_percent = {value(list(workload.stats.mem_percent))}",
+        f"net_rate = {value(list(workload.stats.net_rate))}",
+        "",
+        "[commands]",
+        f"rate_per_s = {workload.commands.rate_per_s!r}",
+        f"latency_ms = {workload.commands.latency_ms!r}",
+        "",
+        "[commands.mix]",
+        *(f"{kind} = {weight!r}" for kind, weight in workload.commands.mix),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,151 @@
+"""Statements per statistics cycle follow DOMAIN.md's table, for 3.6, 4.1 and each switch alone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.unit.monitor.conftest import DISKS, VMS, VNICS
+from vmmonbench.configuration import (
+    ALL_OPTIMIZATIONS,
+    Configuration,
+    FetchMode,
+    LockMode,
+    Optimization,
+)
+from vmmonbench.db import dao
+
+LEGACY = Configuration(LockMode.PER_VM, FetchMode.EVENTS)
+DESIGN_41 = Configuration(LockMode.PER_VM, FetchMode.EVENTS, ALL_OPTIMIZATIONS)
+
+
+def expected_calls(
+    optimizations: frozenset[Optimization], vms: int, guest_nics: int
+) -> Counter[str]:
+    """DOMAIN.md section 3, written out: calls per label for one cycle of `vms` stable VMs."""
+    on = optimizations.__contains__
+    calls: Counter[str] = Counter()
+    if on(Optimization.DYNAMIC_ONLY_READ):
+        calls[dao.GET_VMS_DYNAMIC_RUNNING_ON_VDS] = 1
+    elif on(Optimization.LIGHT_VIEWS):
+        calls[dao.GET_VMS_RUNNING_BY_VDS] = 1
+    else:
+        calls[dao.GET_VMS_RUNNING_ON_VDS] = 1
+    nic_label = dao.GET_VM_NIC_TO_MONITOR if on(Optimization.LIGHT_VIEWS) else dao.GET_VM_NIC_VIEW
+    calls[nic_label] = vms
+    if not on(Optimization.VM_NUMA_SKIP):
+        host_reads = 1 if on(Optimization.HOST_NUMA_MEMO) else vms
+        calls[dao.GET_NUMA_NODE_BY_VDS] = host_reads
+        calls[dao.GET_NUMA_NODE_CPU_BY_VDS] = host_reads
+        for label in dao.NUMA_VM_LABELS:
+            calls[label] = vms
+    if not on(Optimization.JOBS_IN_MEMORY):
+        calls[dao.GET_ALL_VM_JOB_IDS] = 1
+        calls[dao.GET_VM_JOBS_BY_VM] = vms
+    if not on(Optimization.DYNAMIC_UPDATES):
+        # guest memory lives in vm_dynamic and the reordered guest NICs hash differently
+        calls[dao.UPDATE_VM_DYNAMIC] = 1
+        calls[dao.DELETE_GUEST_NICS_BY_VM] = vms
+        calls[dao.INSERT_GUEST_NIC] = vms * guest_nics
+    calls[dao.UPDATE_VM_STATISTICS] = 1
+    calls[dao.UPDATE_VM_NIC_STATISTICS] = 1
+    calls[dao.UPDATE_DISK_DYNAMIC] = 1
+    if not on(Optimization.NO_SELECT_1):
+        calls["select 1"] = sum(calls.values())
+    return calls
+
+
+def _guest_nics(monitored: Any) -> int:
+    report = monitored.control.call("VM.getStats", {"vmID": monitored.vm_ids[0]})[0]
+    return len(report["netIfaces"])
+
+
+def _steady_cycle(monitored: Any) -> tuple[Any, Counter[str], dict[str, int]]:
+    monitored.cycle()  # the first cycle may find the guest NICs in the stored order
+    return monitored.cycle()
+
+
+def test_legacy_cycle_matches_the_table(monitored: Any) -> None:
+    m = monitored(LEGACY)
+    sample, calls, rows = _steady_cycle(m)
+    guest_nics = _guest_nics(m)
+    assert calls == expected_calls(frozenset(), VMS, guest_nics)
+    assert sample.statements == sum(calls.values())
+    assert rows[dao.UPDATE_VM_DYNAMIC] == VMS  # every VM rewritten, every cycle
+    assert rows[dao.UPDATE_VM_STATISTICS] == VMS
+    assert rows[dao.UPDATE_VM_NIC_STATISTICS] == VMS * VNICS
+    assert rows[dao.UPDATE_DISK_DYNAMIC] == VMS * DISKS
+    assert rows[dao.INSERT_GUEST_NIC] == VMS * guest_nics
+
+
+def test_41_cycle_writes_statistics_only(monitored: Any) -> None:
+    m = monitored(DESIGN_41)
+    sample, calls, rows = _steady_cycle(m)
+    assert calls == expected_calls(ALL_OPTIMIZATIONS, VMS, _guest_nics(m))
+    assert dao.UPDATE_VM_DYNAMIC not in calls
+    assert not any(label in calls for label in dao.NUMA_VM_LABELS + dao.NUMA_HOST_LABELS)
+    assert sample.statements == VMS + 4
+    assert sample.vms_changed == 0
+    assert rows[dao.UPDATE_VM_STATISTICS] == VMS
+
+
+@pytest.mark.parametrize("optimization", list(Optimization), ids=lambda o: o.value)
+def test_each_switch_alone_changes_exactly_its_statements(
+    monitored: Any, optimization: Optimization
+) -> None:
+    m = monitored(Configuration(LockMode.PER_VM, FetchMode.EVENTS, frozenset({optimization})))
+    _, calls, _ = _steady_cycle(m)
+    guest_nics = _guest_nics(m)
+    assert calls == expected_calls(frozenset({optimization}), VMS, guest_nics)
+    assert calls != expected_calls(frozenset(), VMS, guest_nics) or optimization in {
+        Optimization.DEVICES_SPLIT,
+        Optimization.STATS_IN_MEMORY,
+    }
+
+
+def _statistics_sql(monitored: Any) -> str:
+    monitored.profiler.reset()
+    monitored.monitor.statistics_cycle()
+    (statement,) = [
+        s for s in monitored.profiler.statements() if s.label == dao.UPDATE_VM_STATISTICS
+    ]
+    return statement.sql.lower()
+
+
+def test_statistics_in_memory_drops_the_history_columns(monitored: Any) -> None:
+    legacy_sql = _statistics_sql(monitored(LEGACY))
+    in_memory_sql = _statistics_sql(
+        monitored(
+            Configuration(
+                LockMode.PER_VM, FetchMode.EVENTS, frozenset({Optimization.STATS_IN_MEMORY})
+            )
+        )
+    )
+    assert "cpu_usage_history" in legacy_sql
+    assert "cpu_usage_history" not in in_memory_sql
+    assert "cpu_user" in in_memory_sql
+
+
+def test_devices_split_replaces_the_whole_row_update_by_a_hash_write(monitored: Any) -> None:
+    counts = {}
+    for label, optimizations in (
+        ("without", frozenset({Optimization.DYNAMIC_UPDATES})),
+        ("with", frozenset({Optimization.DYNAMIC_UPDATES, Optimization.DEVICES_SPLIT})),
+    ):
+        m = monitored(Configuration(LockMode.PER_VM, FetchMode.EVENTS, optimizations))
+        m.cycle()
+        assert m.control.call("Sim.changeDevices", {"vmIds": [m.vm_ids[0]]}) == 1
+        _, calls, rows = m.cycle()
+        counts[label] = (calls, rows)
+        _, quiet, _ = m.cycle()  # once stored, the new hash is not news any more
+        assert dao.GET_VM_DEVICES_BY_VM not in quiet
+    without, with_split = counts["without"], counts["with"]
+    assert without[1][dao.UPDATE_VM_DYNAMIC] == 1  # the whole vm_dynamic row, for one hash
+    assert dao.SET_HASH_BY_VM_GUID not in without[0]
+    assert dao.UPDATE_VM_DYNAMIC not in with_split[0]
+    assert with_split[0][dao.SET_HASH_BY_VM_GUID] == 1
+    for calls, _ in (without, with_split):
+        assert calls[dao.GET_VM_DEVICES_BY_VM] == 1
+        assert calls[dao.UPDATE_VM_DEVICE] == 1

@@ -1,0 +1,185 @@
+"""Fake-host processes for a run: spawn `vmmonbench fake-host`, wait until ready, stop them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from vmmonbench.errors import RunFailedError
+
+READY_PREFIX = "VMMONBENCH_FAKE_HOST_READY "
+
+
+@dataclass(frozen=True, slots=True)
+class HostEndpoint:
+    """Where one emulated host listens, and who it is (inventory index, host id)."""
+
+    index: int
+    id: str
+    address: str
+    port: int
+
+
+class FakeHostProcesses:
+    """One or more fake-host child processes serving a workload's hosts on loopback."""
+
+    def __init__(
+        self,
+        workload_file: Path,
+        hosts: int,
+        *,
+        processes: int = 1,
+        log_dir: Path,
+        bind: str = "127.0.0.1",
+    ) -> None:
+        self.workload_file = workload_file
+        self.hosts = hosts
+        self.processes = max(1, min(processes, hosts))
+        self.log_dir = log_dir
+        self.bind = bind
+        self._children: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
+
+    def start(self, timeout_s: float = 300.0) -> list[HostEndpoint]:
+        """Spawn the processes and return every host's endpoint once all are listening."""
+        endpoints: list[HostEndpoint] = []
+        share, extra = divmod(self.hosts, self.processes)
+        offset = 0
+        for number in range(self.processes):
+            count = share + (1 if number < extra else 0)
+            endpoints.extend(self._spawn(number, offset, count, timeout_s))
+            offset += count
+        return sorted(endpoints, key=lambda e: e.index)
+
+    def _spawn(self, number: int, offset: int, count: int, timeout_s: float) -> list[HostEndpoint]:
+        log = (self.log_dir / f"fake-host-{number}.log").open("ab")
+        self._logs.append(log)
+        command = [
+            sys.executable,
+            "-m",
+            "vmmonbench",
+            "fake-host",
+            "--workload",
+            str(self.workload_file),
+            "--hosts",
+            str(count),
+            "--host-offset",
+            str(offset),
+            "--port",
+            "0",
+            "--bind",
+            self.bind,
+            "--churn",
+            "0",
+            "--devices-change",
+            "0",
+            "--watch-pid",
+            str(os.getpid()),
+        ]
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            start_new_session=True,  # Ctrl-C reaches the runner only; it stops the children
+        )
+        self._children.append(child)
+        line = _read_ready_line(child, timeout_s)
+        if line is None:
+            self.stop()
+            raise RunFailedError(
+                f"fake-host process did not become ready (see {log.name}): " + _tail(Path(log.name))
+            )
+        threading.Thread(target=_drain, args=(child.stdout, log), daemon=True).start()
+        ready = orjson.loads(line.removeprefix(READY_PREFIX))
+        address = self.bind if self.bind not in {"0.0.0.0", "::"} else "127.0.0.1"
+        return [
+            HostEndpoint(
+                index=int(h["index"]), id=str(h["id"]), address=address, port=int(h["port"])
+            )
+            for h in ready["hosts"]
+        ]
+
+    def died(self) -> str | None:
+        """A one-line reason if any child exited, else None."""
+        for child in self._children:
+            code = child.poll()
+            if code is not None:
+                return f"fake-host process {child.pid} exited with code {code}"
+        return None
+
+    def peak_rss_bytes(self) -> list[int]:
+        """Peak resident memory of each live child (Linux VmHWM), in bytes."""
+        peaks: list[int] = []
+        for child in self._children:
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{child.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) * 1024)
+        return peaks
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """SIGTERM every child, then SIGKILL what did not stop in time."""
+        for child in self._children:
+            if child.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for child in self._children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+
+
+def _read_ready_line(child: subprocess.Popen[bytes], timeout_s: float) -> str | None:
+    assert child.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    buffer = b""
+    fd = child.stdout.fileno()
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            if child.poll() is not None:
+                return None
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return None
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            text = line.decode("utf-8", "replace").strip()
+            if text.startswith(READY_PREFIX):
+                return text
+    return None
+
+
+def _drain(stream: IO[bytes] | None, log: IO[bytes]) -> None:
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        for line in iter(stream.readline, b""):
+            log.write(line)
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    with contextlib.suppress(OSError):
+        text = path.read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:]) or "no output"
+    return "no output"

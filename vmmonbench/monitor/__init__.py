@@ -1,0 +1,1 @@
+"""The monitoring core under test: fetches from hosts, analyses, persists, under its locks."""

@@ -1,0 +1,1 @@
+"""Renderers: turn Results into terminal output or HTML; they never measure anything."""

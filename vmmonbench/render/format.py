@@ -1,0 +1,46 @@
+"""Number formatting shared by the terminal and HTML renderers."""
+
+from __future__ import annotations
+
+
+def seconds(value: float | None) -> str:
+    """A duration with a unit that keeps 3 significant digits: 12.3 s, 456 ms, 78.9 µs."""
+    if value is None:
+        return "-"
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f} s"
+    if magnitude >= 1:
+        return f"{value:.3g} s"
+    if magnitude >= 1e-3:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value * 1e6:.3g} µs"
+
+
+def count(value: float | None) -> str:
+    """An integer-like count with thousands separators (one decimal when fractional)."""
+    if value is None:
+        return "-"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def size(value: float | None) -> str:
+    """Bytes as B/KiB/MiB/GiB."""
+    if value is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a percentage."""
+    if value is None:
+        return "-"
+    return f"{value * 100:.1f} %"

@@ -1,0 +1,448 @@
+"""Orchestrates a run: fake hosts, a fresh database per configuration, the monitor, results."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.engine import URL
+
+from vmmonbench import inventory
+from vmmonbench.configuration import Configuration, FetchMode
+from vmmonbench.db import pgstat
+from vmmonbench.db.database import Database, check_reachable, copy_sqlite_file, mask_url, parse_url
+from vmmonbench.db.population import PopulationSpec, populate
+from vmmonbench.db.profiler import StatementProfiler
+from vmmonbench.db.schema import create_schema, drop_schema
+from vmmonbench.errors import BadInputError, RunFailedError
+from vmmonbench.fakehosts import FakeHostProcesses, HostEndpoint
+from vmmonbench.metrics import summarize_commands, summarize_run
+from vmmonbench.monitor.clock import WarpClock
+from vmmonbench.monitor.commands import schedule_commands
+from vmmonbench.monitor.consistency import check_consistency
+from vmmonbench.monitor.core import MonitoringCore
+from vmmonbench.monitor.host_monitor import MonitoredHost
+from vmmonbench.monitor.hostclient import HostCallError, HostClient
+from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.scheduler import Scheduler
+from vmmonbench.results import Results, RunResult, RunStatus
+from vmmonbench.workload import Workload, to_toml
+from vmmonbench.world import WorldDriver
+
+SQLITE_FILE = "vmmonbench.db"
+TEMPLATE_FILE = ".template.db"
+DRAIN_TIMEOUT_S = 600.0
+
+
+class Progress(Protocol):
+    """What the runner tells the user while it works (the CLI renders it)."""
+
+    def configuration_started(self, label: str, number: int, total: int, duration_s: float) -> None:
+        """A configuration begins."""
+
+    def update(self, simulated_s: float, stats_cycles: int) -> None:
+        """Simulated time reached and statistics cycles done so far."""
+
+    def configuration_done(self, result: RunResult) -> None:
+        """A configuration finished (or stopped)."""
+
+    def message(self, text: str) -> None:
+        """A one-line note."""
+
+
+class SilentProgress:
+    """Progress that says nothing (tests, library use)."""
+
+    def configuration_started(self, label: str, number: int, total: int, duration_s: float) -> None:
+        """Nothing."""
+
+    def update(self, simulated_s: float, stats_cycles: int) -> None:
+        """Nothing."""
+
+    def configuration_done(self, result: RunResult) -> None:
+        """Nothing."""
+
+    def message(self, text: str) -> None:
+        """Nothing."""
+
+
+@dataclass(slots=True)
+class RunOptions:
+    """Everything a run needs, already validated."""
+
+    workload: Workload
+    configurations: list[Configuration]
+    out_dir: Path
+    db_url: str | None = None
+    fake_host_processes: int = 1
+    monitoring_threads: int = 10
+    on_results: Callable[[Results], None] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class Runner:
+    """Runs every configuration of a workload against the same emulated hosts."""
+
+    def __init__(self, options: RunOptions, progress: Progress | None = None) -> None:
+        self.options = options
+        self.workload = options.workload
+        self.progress = progress or SilentProgress()
+        self.url: URL = self._database_url()
+        self.results = Results(workload=self.workload.to_dict(), environment=_environment())
+        self.results.database = {"url": mask_url(self.url), "dialect": self.url.get_backend_name()}
+        self._processes: FakeHostProcesses | None = None
+        self._failure: str | None = None
+
+    def _database_url(self) -> URL:
+        if self.options.db_url:
+            return parse_url(self.options.db_url)
+        return parse_url(f"sqlite:///{self.options.out_dir / SQLITE_FILE}")
+
+    # the run ---------------------------------------------------------------------------------
+    def run(self) -> Results:
+        """Run every configuration; returns the results (also on interrupt or failure)."""
+        out = self.options.out_dir
+        workload_file = out / "workload.toml"
+        workload_file.write_text(to_toml(self.workload))
+        self._check_database()
+        self._processes = FakeHostProcesses(
+            workload_file,
+            self.workload.hosts,
+            processes=self.options.fake_host_processes,
+            log_dir=out,
+        )
+        try:
+            endpoints = self._processes.start()
+            self.results.extra["fake_hosts"] = {"processes": self._processes.processes}
+            self._run_configurations(endpoints)
+            self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._processes.peak_rss_bytes()
+        except RunFailedError as exc:
+            self._fail(exc.message)
+        finally:
+            self._processes.stop()
+            for leftover in (out / TEMPLATE_FILE,):
+                leftover.unlink(missing_ok=True)
+        if self._failure is not None:
+            self.results.status = RunStatus.FAILED
+            self.results.failure = self._failure
+        elif self.options.stop.is_set():
+            self.results.status = RunStatus.INTERRUPTED
+        return self.results
+
+    def _fail(self, reason: str) -> None:
+        if self._failure is None:
+            self._failure = reason
+        self.options.stop.set()
+
+    def _check_database(self) -> None:
+        probe = Database(self.url)
+        try:
+            self.results.database["server_version"] = check_reachable(probe.engine)
+        finally:
+            probe.close()
+
+    def _run_configurations(self, endpoints: list[HostEndpoint]) -> None:
+        controls = {e.id: HostClient(e.address, e.port, timeout_s=120.0) for e in endpoints}
+        try:
+            hosts = [MonitoredHost(e.id, e.index, e.address, e.port) for e in endpoints]
+            vms_by_host = self._vms_by_host(hosts)
+            template = self._prepare_template(controls, endpoints)
+            total = len(self.options.configurations)
+            for number, config in enumerate(self.options.configurations, start=1):
+                if self.options.stop.is_set():
+                    break
+                self.progress.configuration_started(
+                    config.label, number, total, self.workload.duration_s
+                )
+                result = self._run_configuration(config, hosts, vms_by_host, controls, template)
+                self.results.runs.append(result)
+                self.progress.configuration_done(result)
+                if self.options.on_results is not None:
+                    self.options.on_results(self.results)
+        finally:
+            for client in controls.values():
+                client.close()
+
+    def _vms_by_host(self, hosts: Sequence[MonitoredHost]) -> dict[str, list[str]]:
+        w = self.workload
+        return {
+            host.id: [
+                vm.id for vm in inventory.host_spec(w.seed, host.index, w.vms, w.vnics, w.disks).vms
+            ]
+            for host in hosts
+        }
+
+    # databases ----------------------------------------------------------------------------------
+    def _population(self, endpoints: list[HostEndpoint]) -> PopulationSpec:
+        w = self.workload
+        return PopulationSpec(
+            seed=w.seed,
+            hosts=w.hosts,
+            vms=w.vms,
+            vnics=w.vnics,
+            disks=w.disks,
+            host_addresses=tuple((e.address, e.port) for e in endpoints),
+        )
+
+    def _reports(self, controls: Mapping[str, HostClient], endpoints: list[HostEndpoint]) -> Any:
+        by_index = {e.index: controls[e.id] for e in endpoints}
+
+        def reported(host_index: int) -> dict[str, Any]:
+            stats = by_index[host_index].call("Host.getAllVmStats") or []
+            return {entry["vmId"]: entry for entry in stats}
+
+        return reported
+
+    def _prepare_template(
+        self, controls: Mapping[str, HostClient], endpoints: list[HostEndpoint]
+    ) -> Path | None:
+        if self.url.get_backend_name() != "sqlite":
+            return None
+        template = self.options.out_dir / TEMPLATE_FILE
+        template.unlink(missing_ok=True)
+        db = Database(parse_url(f"sqlite:///{template}"))
+        try:
+            create_schema(db.engine)
+            started = time.perf_counter()
+            populate(
+                db.engine, self._population(endpoints), reported=self._reports(controls, endpoints)
+            )
+            self.results.extra["population_s"] = time.perf_counter() - started
+        finally:
+            db.close()
+        return template
+
+    def _fresh_database(
+        self,
+        config: Configuration,
+        controls: Mapping[str, HostClient],
+        endpoints: list[HostEndpoint],
+        template: Path | None,
+    ) -> Database:
+        rules = PersistenceRules.of(config)
+        if template is not None:
+            assert self.url.database is not None
+            copy_sqlite_file(template, Path(self.url.database))
+        else:
+            plain = Database(self.url)
+            try:
+                drop_schema(plain.engine)
+                create_schema(plain.engine)
+                started = time.perf_counter()
+                populate(
+                    plain.engine,
+                    self._population(endpoints),
+                    reported=self._reports(controls, endpoints),
+                )
+                self.results.extra["population_s"] = time.perf_counter() - started
+            finally:
+                plain.close()
+        return Database(
+            self.url,
+            profiler=StatementProfiler(),
+            validate_on_checkout=rules.validate_checkout,
+            pool_size=max(16, self.options.monitoring_threads + 8),
+        )
+
+    # one configuration --------------------------------------------------------------------------
+    def _run_configuration(
+        self,
+        config: Configuration,
+        hosts: list[MonitoredHost],
+        vms_by_host: dict[str, list[str]],
+        controls: Mapping[str, HostClient],
+        template: Path | None,
+    ) -> RunResult:
+        started = time.perf_counter()
+        result = RunResult(
+            label=config.label,
+            lock=config.lock.value,
+            fetch=config.fetch.value,
+            optimizations=config.sorted_optimizations(),
+        )
+        endpoints = [HostEndpoint(h.index, h.id, h.address, h.port) for h in hosts]
+        db = self._fresh_database(config, controls, endpoints, template)
+        for client in controls.values():
+            client.call("Sim.reset")
+        server_check = pgstat.pg_stat_statements_status(db.engine)
+        if server_check is None:
+            pgstat.reset(db.engine)
+        clock = WarpClock()
+        scheduler = Scheduler(clock)
+        core = MonitoringCore(
+            config,
+            hosts,
+            vms_by_host,
+            db,
+            clock,
+            scheduler,
+            monitoring_threads=self.options.monitoring_threads,
+        )
+        try:
+            self._measure(config, core, controls, vms_by_host, result)
+        finally:
+            core.close()
+            profiler_statements = db.profiler.statements() if db.profiler is not None else []
+            if server_check is None and profiler_statements:
+                result.server_statements = {
+                    "available": True,
+                    "statements": pgstat.cross_check(
+                        profiler_statements, pgstat.snapshot(db.engine)
+                    ),
+                }
+            else:
+                result.server_statements = {"available": False, "reason": server_check}
+            db.close()
+        result.wall_s = time.perf_counter() - started
+        return result
+
+    def _measure(
+        self,
+        config: Configuration,
+        core: MonitoringCore,
+        controls: Mapping[str, HostClient],
+        vms_by_host: dict[str, list[str]],
+        result: RunResult,
+    ) -> None:
+        w = self.workload
+        clock, scheduler, stop = core.clock, core.scheduler, self.options.stop
+        vm_hosts = [(vm, host) for host, vms in vms_by_host.items() for vm in vms]
+        for client in controls.values():
+            client.call("Sim.setFaults", {"faults": list(w.faults)})
+        core.start()
+        core.schedule_commands(
+            schedule_commands(
+                seed=w.seed,
+                rate_per_s=w.commands.rate_per_s,
+                mix=w.commands.mix,
+                duration_s=w.duration_s,
+                vms=vm_hosts,
+            )
+        )
+        world = WorldDriver(
+            controls,
+            vm_hosts,
+            scheduler,
+            seed=w.seed,
+            events_expected=config.fetch is FetchMode.EVENTS,
+        )
+        world.schedule(
+            duration_s=w.duration_s,
+            churn_per_vm_hour=w.churn_per_vm_hour,
+            devices_per_vm_hour=w.devices_change_per_vm_hour,
+        )
+        watcher_done = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(core, watcher_done), daemon=True)
+        watcher.start()
+        try:
+            scheduler.run_until(w.duration_s, stop)
+            core.stop_timers()
+            scheduler.clear()
+            if not scheduler.drain(DRAIN_TIMEOUT_S):
+                self._fail("monitoring work did not finish within the drain timeout")
+        finally:
+            watcher_done.set()
+            watcher.join()
+        interrupted = stop.is_set()
+        simulated = w.duration_s if not interrupted else min(clock.now(), w.duration_s)
+        profiler = core.db.profiler
+        assert profiler is not None
+        statements = profiler.statements()
+        samples = list(core.recorder.samples)
+        commands = summarize_commands(list(core.recorder.commands))
+        counters = core.collect_counters()
+        result.statements = [s.to_dict() for s in statements]
+        result.cycles = [s.to_dict() for s in sorted(samples, key=lambda s: s.start_s)]
+        result.commands = commands
+        result.summary = summarize_run(
+            samples,
+            simulated_s=simulated,
+            hosts=len(core.hosts),
+            db_time_s=profiler.total_time_s,
+            statements=profiler.total_calls,
+            command_wait_p99_s=float(commands["wait_p99_s"]),
+            counters={
+                "events_received": counters.events_received,
+                "events_ignored": counters.events_ignored,
+                "vms_lost": counters.vms_lost,
+                "reconnects": counters.reconnects,
+            },
+        )
+        result.world = {
+            "status_changes": world.counters.status_changes,
+            "device_changes": world.counters.device_changes,
+            "failures": world.counters.failures[:10],
+            "expected_events_lost": scheduler.expected_events_lost,
+        }
+        if interrupted:
+            result.status = RunStatus.FAILED if self._failure else RunStatus.INTERRUPTED
+            result.error = self._failure
+            result.consistency = {"checked": False, "reason": "run stopped before the end"}
+            return
+        self._settle_and_check(core, controls, result)
+
+    def _settle_and_check(
+        self, core: MonitoringCore, controls: Mapping[str, HostClient], result: RunResult
+    ) -> None:
+        for client in controls.values():
+            client.call("Sim.setFaults", {"faults": []})
+        settle = core.settle()
+        profiler = core.db.profiler
+        if profiler is not None:
+            profiler.detach()
+        snapshots = {host_id: client.call("Sim.snapshot") for host_id, client in controls.items()}
+        report = check_consistency(core.db.engine, snapshots)
+        result.consistency = {
+            **report.to_dict(),
+            "checked": True,
+            "settle_cycles": len(settle),
+            "settle_failed": [s.failed for s in settle if s.failed],
+        }
+
+    def _watch(self, core: MonitoringCore, done: threading.Event) -> None:
+        # progress for the user, and a dead fake host turns the run into a failed one
+        while not done.wait(0.5):
+            assert self._processes is not None
+            died = self._processes.died()
+            if died is not None:
+                self._fail(died)
+                return
+            stats = sum(1 for s in core.recorder.samples if s.kind == "stats")
+            self.progress.update(min(core.clock.now(), self.workload.duration_s), stats)
+
+
+def _environment() -> dict[str, Any]:
+    return {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "hostname": platform.node(),
+    }
+
+
+def run_workload(options: RunOptions, progress: Progress | None = None) -> Results:
+    """Run the workload in every configuration and return the results (not yet saved)."""
+    if not options.configurations:
+        raise BadInputError("no configuration selected")
+    try:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+        probe = options.out_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise BadInputError(
+            f"cannot write to output folder {options.out_dir}: {exc.strerror}"
+        ) from None
+    return Runner(options, progress).run()
+
+
+__all__ = ["HostCallError", "Progress", "RunOptions", "Runner", "SilentProgress", "run_workload"]
