@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BigInteger,
@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 # native uuid on PostgreSQL; on SQLite the 36-character text form (no per-value conversion)
 UUID = Uuid(as_uuid=False).with_variant(String(36), "sqlite")
-ViewQuery = Select[Unpack[tuple[Any, ...]]]
+ViewQuery: TypeAlias = "Select[*tuple[Any, ...]]"
 TIMESTAMP = DateTime(timezone=True)
 
 metadata = MetaData()

@@ -55,15 +55,15 @@ def test_every_operation_is_labelled_with_its_engine_name(database: Database) ->
             rows = [{**whole, "_update_date": NOW, "b_vm_guid": vm.id}]
             assert d.update_vm_dynamic(rows) == 1
             columns = dao.statistics_columns(guest_memory=True, history=False)
-            stats = {c: 1 for c in columns} | {"disks_usage": "[]", "b_vm_guid": vm.id}
+            stats = dict.fromkeys(columns, 1) | {"disks_usage": "[]", "b_vm_guid": vm.id}
             assert d.update_vm_statistics([stats], columns) == 1
             nic_rows = [
-                {c: 0 for c in dao.NIC_STATISTICS_COLUMNS} | {"_update_date": NOW, "b_id": nic.id}
+                dict.fromkeys(dao.NIC_STATISTICS_COLUMNS, 0) | {"_update_date": NOW, "b_id": nic.id}
                 for nic in vm.nics
             ]
             assert d.update_vm_nic_statistics(nic_rows) == SPEC.vnics
             disk_rows = [
-                {c: 0 for c in dao.DISK_DYNAMIC_COLUMNS}
+                dict.fromkeys(dao.DISK_DYNAMIC_COLUMNS, 0)
                 | {"_update_date": NOW, "b_disk_id": disk.disk_id, "b_vm_id": vm.id}
                 for disk in vm.disks
             ]

@@ -1,0 +1,1 @@
+"""The database side of the benchmark: schema, population, data access and its profiler."""
