@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, NoReturn
 
 import typer
+from rich.console import Console
 
+from vmmonbench.configuration import select_configurations
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     NotAvailableError,
     VmmonbenchError,
 )
+from vmmonbench.fakehost import (
+    FakeHostConfig,
+    FakeHostServer,
+    exposure_warning,
+    ready_line,
+    serve,
+)
+from vmmonbench.faults import parse_fault
+from vmmonbench.render.terminal import TerminalProgress, print_results
+from vmmonbench.results import Results
+from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
+from vmmonbench.workload import Workload, load_workload, parse_duration
 
 app = typer.Typer(
     name="vmmonbench",
@@ -44,20 +63,116 @@ def run(
     profile: Annotated[bool, typer.Option(help="Record CPU profiles with py-spy.")] = False,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
-    _not_yet("run")
+    if profile:
+        raise NotAvailableError("--profile (CPU profiles with py-spy) is not available yet")
+    chosen = load_workload(workload).with_overrides(
+        vms=vms,
+        hosts=hosts,
+        duration_s=parse_duration(duration) if duration is not None else None,
+        seed=seed,
+    )
+    out_dir = out or default_out_dir(chosen.name)
+    results_path = out_dir / "results.json"
+
+    def save(results: Results) -> None:
+        results.save(results_path)
+
+    options = RunOptions(
+        workload=chosen,
+        configurations=select_configurations(mode or (), optimization),
+        out_dir=out_dir,
+        db_url=db,
+        on_results=save,
+    )
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    with _stop_on_signals(options.stop):
+        results = run_workload(options, TerminalProgress(console))
+    save(results)
+    print_results(results, console)
+    console.print(f"results: {results_path}")
+    raise typer.Exit(exit_code(results))
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C or SIGTERM asks the run to stop and keep what it measured; a second Ctrl-C kills."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        print("vmmonbench: stopping; partial results will be written", file=sys.stderr)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @app.command("fake-host")
 def fake_host(
-    vms: Annotated[int, typer.Option(help="VMs per host.")] = 6000,
-    hosts: Annotated[int, typer.Option(help="Number of hosts (ports P..P+H-1).")] = 1,
+    workload: Annotated[
+        str | None, typer.Option(help="Workload name or TOML file for defaults.")
+    ] = None,
+    vms: Annotated[int | None, typer.Option(help="VMs per host [workload: 6000].")] = None,
+    hosts: Annotated[
+        int | None, typer.Option(help="Number of hosts, on ports P..P+H-1 [workload: 1].")
+    ] = None,
     port: Annotated[int, typer.Option(help="First port; 0 picks free ports.")] = 0,
     bind: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 20161,
-    fault: Annotated[list[str] | None, typer.Option(help="Fault spec (repeatable).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [workload: 20161].")] = None,
+    fault: Annotated[
+        list[str] | None, typer.Option(help="Fault spec, e.g. delay:rate=0.1 (repeatable).")
+    ] = None,
+    vnics: Annotated[int | None, typer.Option(help="vNICs per VM [workload: 2].")] = None,
+    disks: Annotated[int | None, typer.Option(help="Disks per VM [workload: 1].")] = None,
+    guest_nic_reorder: Annotated[
+        bool | None,
+        typer.Option(
+            "--guest-nic-reorder/--no-guest-nic-reorder",
+            help="Rotate guest-agent NIC order on every poll (the study's quirk) [workload: on].",
+        ),
+    ] = None,
+    command_latency_ms: Annotated[
+        float | None, typer.Option(help="Latency of VM commands [workload: 20].")
+    ] = None,
+    churn: Annotated[
+        float | None, typer.Option(help="Status changes per VM per hour, real time [0].")
+    ] = None,
+    devices_change: Annotated[
+        float | None, typer.Option(help="Device changes per VM per hour, real time [0].")
+    ] = None,
+    host_offset: Annotated[int, typer.Option(help="Inventory index of the first host.")] = 0,
+    watch_pid: Annotated[int | None, typer.Option(help="Exit when this process ends.")] = None,
 ) -> None:
     """Serve emulated hosts (VDSM-shaped JSON-RPC over TCP) until stopped."""
-    _not_yet("fake-host")
+    config = FakeHostConfig.from_workload(
+        load_workload(workload) if workload else Workload(),
+        vms=vms,
+        hosts=hosts,
+        port=port,
+        bind=bind,
+        seed=seed,
+        vnics=vnics,
+        disks=disks,
+        guest_nic_reorder=guest_nic_reorder,
+        command_latency_ms=command_latency_ms,
+        churn_per_vm_hour=churn,
+        devices_change_per_vm_hour=devices_change,
+        host_offset=host_offset,
+        watch_pid=watch_pid,
+        faults=[parse_fault(text) for text in fault] if fault else None,
+    )
+
+    def announce(server: FakeHostServer) -> None:
+        warning = exposure_warning(config.bind)
+        if warning:
+            print(f"vmmonbench: {warning}", file=sys.stderr, flush=True)
+        print(ready_line(server), flush=True)
+
+    serve(config, on_ready=announce)
 
 
 @app.command()

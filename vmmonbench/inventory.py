@@ -6,9 +6,10 @@ built from this module, so the two agree for the same seed without talking to ea
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 CLUSTER_NAME = "Default"
@@ -169,4 +170,31 @@ def _devices(
 
 
 def _pci(slot: int) -> str:
-    return f"{{type=pci, slot=0x{slot:02x}, bus=0x00, domain=0x0000, function=0x0}}"
+    # the engine's text form of a device address map, keys sorted (see vdsm.address_text)
+    return f"{{bus=0x00, domain=0x0000, function=0x0, slot=0x{slot:02x}, type=pci}}"
+
+
+def device_address_fields(address: str) -> dict[str, str]:
+    """The wire form of a device address text: `{type=pci, slot=0x03}` -> a map of strings."""
+    fields: dict[str, str] = {}
+    for part in address.strip().removeprefix("{").removesuffix("}").split(","):
+        key, sep, value = part.partition("=")
+        if sep:
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def device_address_text(fields: Mapping[str, str]) -> str:
+    """The text form of a wire address, in the same order: the inverse of device_address_fields."""
+    return "{" + ", ".join(f"{key}={value}" for key, value in fields.items()) + "}"
+
+
+def devices_hash(devices: Iterable[DeviceSpec]) -> str:
+    """The devices hash a host reports for these devices: a string of a non-negative int.
+
+    Hosts and the database population both use it, so a stable VM's reported hash matches the
+    stored one from the start.
+    """
+    text = "\n".join(f"{d.id}|{d.type}|{d.device}|{d.address}" for d in devices)
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return str(int.from_bytes(digest, "big") >> 1)

@@ -6,7 +6,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from vmmonbench.db import dao
+from vmmonbench.db.floor import FloorWrite
 from vmmonbench.monitor.commands import CommandSample
+from vmmonbench.monitor.rules import PersistenceRules
 from vmmonbench.monitor.samples import CycleKind, CycleSample
 from vmmonbench.results import RunSummary
 from vmmonbench.stats import summarize
@@ -89,3 +92,48 @@ def summarize_run(
 
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+FLOOR_TABLES: dict[str, tuple[str, str]] = {
+    dao.UPDATE_VM_DYNAMIC: ("vm_dynamic", "vm_guid"),
+    dao.UPDATE_VM_STATISTICS: ("vm_statistics", "vm_guid"),
+    dao.UPDATE_VM_NIC_STATISTICS: ("vm_interface_statistics", "id"),
+    dao.UPDATE_DISK_DYNAMIC: ("disk_image_dynamic", "image_id"),
+}
+CYCLE_WRITE_LABELS = (
+    *FLOOR_TABLES,
+    dao.DELETE_GUEST_NICS_BY_VM,
+    dao.DELETE_GUEST_NICS_BY_VMS,
+    dao.INSERT_GUEST_NIC,
+)
+
+
+def floor_writes(
+    rules: PersistenceRules, statements: Sequence[dict[str, Any]], stats_cycles: int
+) -> tuple[list[FloorWrite], float]:
+    """The batch writes of one statistics cycle (rows per cycle, columns as written), and the
+    configuration's own write self time per statistics cycle for comparison."""
+    if stats_cycles <= 0:
+        return [], 0.0
+    columns = {
+        dao.UPDATE_VM_DYNAMIC: dao.DYNAMIC_COLUMNS,
+        dao.UPDATE_VM_STATISTICS: dao.statistics_columns(
+            guest_memory=not rules.guest_memory_in_dynamic, history=rules.statistics_history
+        ),
+        dao.UPDATE_VM_NIC_STATISTICS: dao.NIC_STATISTICS_COLUMNS,
+        dao.UPDATE_DISK_DYNAMIC: dao.DISK_DYNAMIC_COLUMNS,
+    }
+    rows: Counter[str] = Counter()
+    write_s = 0.0
+    for statement in statements:
+        label = statement["label"]
+        if label in FLOOR_TABLES:
+            rows[label] += int(statement["rows"])
+        if label in CYCLE_WRITE_LABELS:
+            write_s += float(statement["total_s"])
+    writes = [
+        FloorWrite(table, key, columns[label], rows[label] // stats_cycles)
+        for label, (table, key) in FLOOR_TABLES.items()
+        if rows[label] // stats_cycles > 0
+    ]
+    return writes, write_s / stats_cycles

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,15 +19,22 @@ from vmmonbench import inventory
 from vmmonbench.configuration import Configuration, FetchMode
 from vmmonbench.db import pgstat
 from vmmonbench.db.database import Database, check_reachable, copy_sqlite_file, mask_url, parse_url
+from vmmonbench.db.floor import measure_floor
 from vmmonbench.db.population import PopulationSpec, populate
 from vmmonbench.db.profiler import StatementProfiler
 from vmmonbench.db.schema import create_schema, drop_schema
-from vmmonbench.errors import BadInputError, RunFailedError
+from vmmonbench.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    BadInputError,
+    RunFailedError,
+)
 from vmmonbench.fakehosts import FakeHostProcesses, HostEndpoint
-from vmmonbench.metrics import summarize_commands, summarize_run
+from vmmonbench.metrics import floor_writes, summarize_commands, summarize_run
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.commands import schedule_commands
-from vmmonbench.monitor.consistency import check_consistency
+from vmmonbench.monitor.consistency import ConsistencyReport, check_consistency
 from vmmonbench.monitor.core import MonitoringCore
 from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
@@ -144,9 +152,12 @@ class Runner:
     def _check_database(self) -> None:
         probe = Database(self.url)
         try:
-            self.results.database["server_version"] = check_reachable(probe.engine)
+            version = check_reachable(probe.engine)
         finally:
             probe.close()
+        self.results.database["server_version"] = version
+        self.results.environment["db_dialect"] = self.url.get_backend_name()
+        self.results.environment["db_server_version"] = version
 
     def _run_configurations(self, endpoints: list[HostEndpoint]) -> None:
         controls = {e.id: HostClient(e.address, e.port, timeout_s=120.0) for e in endpoints}
@@ -268,9 +279,12 @@ class Runner:
             optimizations=config.sorted_optimizations(),
         )
         endpoints = [HostEndpoint(h.index, h.id, h.address, h.port) for h in hosts]
+        # the hosts start every configuration from the same truth: reset before population
+        # (which polls them) and again after it, so each configuration sees the same reports
+        self._reset_hosts(controls)
         db = self._fresh_database(config, controls, endpoints, template)
-        for client in controls.values():
-            client.call("Sim.reset")
+        self._reset_hosts(controls)
+        pgstat.create_extension(db.engine)  # only where the server preloads it; never raises
         server_check = pgstat.pg_stat_statements_status(db.engine)
         if server_check is None:
             pgstat.reset(db.engine)
@@ -285,23 +299,19 @@ class Runner:
             scheduler,
             monitoring_threads=self.options.monitoring_threads,
         )
+        result.server_statements = {"available": False, "reason": server_check}
         try:
             self._measure(config, core, controls, vms_by_host, result)
         finally:
             core.close()
-            profiler_statements = db.profiler.statements() if db.profiler is not None else []
-            if server_check is None and profiler_statements:
-                result.server_statements = {
-                    "available": True,
-                    "statements": pgstat.cross_check(
-                        profiler_statements, pgstat.snapshot(db.engine)
-                    ),
-                }
-            else:
-                result.server_statements = {"available": False, "reason": server_check}
             db.close()
         result.wall_s = time.perf_counter() - started
         return result
+
+    @staticmethod
+    def _reset_hosts(controls: Mapping[str, HostClient]) -> None:
+        for client in controls.values():
+            client.call("Sim.reset")
 
     def _measure(
         self,
@@ -355,6 +365,13 @@ class Runner:
         profiler = core.db.profiler
         assert profiler is not None
         statements = profiler.statements()
+        if result.server_statements["reason"] is None:
+            # the server's view of the same moment: before settling adds statements of its own
+            result.server_statements = {
+                "available": True,
+                "reason": None,
+                "statements": pgstat.cross_check(statements, pgstat.snapshot(core.db.engine)),
+            }
         samples = list(core.recorder.samples)
         commands = summarize_commands(list(core.recorder.commands))
         counters = core.collect_counters()
@@ -391,20 +408,38 @@ class Runner:
     def _settle_and_check(
         self, core: MonitoringCore, controls: Mapping[str, HostClient], result: RunResult
     ) -> None:
+        # Inputs have stopped. If the DB already matches the hosts' truth, the run's own last
+        # cycles converged; otherwise one more statistics cycle per host (the configuration's
+        # own rules) must bring it there, and what still differs after it is reported.
         for client in controls.values():
             client.call("Sim.setFaults", {"faults": []})
-        settle = core.settle()
         profiler = core.db.profiler
+        before = self._consistency(core, controls)
+        settle = []
+        after = before
+        if before.divergent_vms:
+            if profiler is not None:
+                profiler.detach()
+            settle = core.settle()
+            after = self._consistency(core, controls)
         if profiler is not None:
             profiler.detach()
-        snapshots = {host_id: client.call("Sim.snapshot") for host_id, client in controls.items()}
-        report = check_consistency(core.db.engine, snapshots)
         result.consistency = {
-            **report.to_dict(),
+            **after.to_dict(),
             "checked": True,
+            "divergent_before_settle": before.divergent_vms,
             "settle_cycles": len(settle),
             "settle_failed": [s.failed for s in settle if s.failed],
         }
+        writes, write_s = floor_writes(
+            core.rules, result.statements, result.summary.cycles.get("stats", 0)
+        )
+        result.floor = {**measure_floor(core.db.engine, writes), "write_s_per_stats_cycle": write_s}
+
+    @staticmethod
+    def _consistency(core: MonitoringCore, controls: Mapping[str, HostClient]) -> ConsistencyReport:
+        snapshots = {host_id: client.call("Sim.snapshot") for host_id, client in controls.items()}
+        return check_consistency(core.db.engine, snapshots)
 
     def _watch(self, core: MonitoringCore, done: threading.Event) -> None:
         # progress for the user, and a dead fake host turns the run into a failed one
@@ -427,6 +462,21 @@ def _environment() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "hostname": platform.node(),
     }
+
+
+def default_out_dir(workload_name: str, now: datetime | None = None) -> Path:
+    """`reports/runs/<timestamp>-<workload>/` under the current directory."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return Path.cwd() / "reports" / "runs" / f"{stamp}-{workload_name}"
+
+
+def exit_code(results: Results) -> int:
+    """The CLI exit code for these results: 0 complete, 1 failed, 130 interrupted."""
+    if results.status == RunStatus.FAILED:
+        return EXIT_FAILED
+    if results.status == RunStatus.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def run_workload(options: RunOptions, progress: Progress | None = None) -> Results:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from vmmonbench.db.profiler import ActivityTally
 from vmmonbench.monitor.analysis import CycleContext, SavePlan, VmAnalyzer
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.devices import plan_device_changes
+from vmmonbench.monitor.gcpause import GC_PAUSE
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
 from vmmonbench.monitor.locks import LockManager
 from vmmonbench.monitor.persistence import save
@@ -80,10 +81,11 @@ class HostMonitor:
         started = time.perf_counter()
         tally = ActivityTally()
         try:
-            if self.db.profiler is not None:
-                with self.db.profiler.activity() as tally:
-                    yield sample
-            else:
+            with ExitStack() as stack:
+                if kind != CycleKind.EVENT:
+                    stack.enter_context(GC_PAUSE)  # cycles hold multi-MB reports, events do not
+                if self.db.profiler is not None:
+                    tally = stack.enter_context(self.db.profiler.activity())
                 yield sample
         except HostCallError as exc:
             sample.failed = str(exc)
@@ -289,8 +291,12 @@ class HostMonitor:
                 row = self._read_single(dao, vm_id)
                 if row is not None:
                     self.analyzer.analyze(ctx, vm_id, data, row, plan)
+                    # an event carries the devices hash too: a change is handled right here
+                    plan_device_changes(plan, dao, self.client, self.rules, ctx.now)
                     save(plan, dao, self.rules)
             self.state.processed(vm_id, notify_time)
+            if self.rules.device_hash_cache:
+                self.state.hash_cache.update(plan.device_checks)
             sample.vms_analysed = plan.analysed
             sample.vms_changed = plan.changed
             self._destroy(plan.destroy)

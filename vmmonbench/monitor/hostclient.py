@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmmonbench import protocol
+from vmmonbench.monitor.gcpause import GC_PAUSE
 
 EventHandler = Callable[[str, dict[str, Any], int], None]  # (method, params, wire bytes)
+
+
+LARGE_MESSAGE = 1 << 20
 
 
 class HostCallError(Exception):
@@ -193,7 +197,11 @@ class HostClient:
 
     def _dispatch(self, line: bytes) -> None:
         try:
-            message = protocol.decode(line)
+            if len(line) > LARGE_MESSAGE:
+                with GC_PAUSE:
+                    message = protocol.decode(line)
+            else:
+                message = protocol.decode(line)
         except protocol.ProtocolError:
             # a garbled reply cannot be matched to its call; fail every call waiting on it
             self.counters.malformed += 1

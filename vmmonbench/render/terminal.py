@@ -32,7 +32,10 @@ def summary_table(results: Results) -> Table:
         "cmd wait p99",
         "divergent VMs",
     ):
-        table.add_column(header, justify="left" if header == "configuration" else "right")
+        if header == "configuration":
+            table.add_column(header, justify="left", no_wrap=True)
+        else:
+            table.add_column(header, justify="right")
     for run in results.runs:
         s = run.summary
         consistency = run.consistency
