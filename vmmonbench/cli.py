@@ -60,6 +60,10 @@ def run(
     db: Annotated[str | None, typer.Option(help="Database URL (default: SQLite in --out).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(help="Fault to inject, e.g. delay:rate=0.2,seconds=1 (repeatable)."),
+    ] = None,
     profile: Annotated[bool, typer.Option(help="Record CPU profiles with py-spy.")] = False,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
@@ -70,6 +74,7 @@ def run(
         hosts=hosts,
         duration_s=parse_duration(duration) if duration is not None else None,
         seed=seed,
+        faults=tuple(parse_fault(text).spec() for text in fault) if fault else None,
     )
     out_dir = out or default_out_dir(chosen.name)
     results_path = out_dir / "results.json"
@@ -206,7 +211,8 @@ def sweep(
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: user errors become one line on stderr and an exit code."""
     try:
-        app(args=argv, prog_name="vmmonbench", standalone_mode=False)
+        # without standalone mode, typer returns the code of a `typer.Exit` instead of exiting
+        code = app(args=argv, prog_name="vmmonbench", standalone_mode=False)
     except VmmonbenchError as exc:
         _fail(exc.message, exc.exit_code)
     except typer.Exit as exc:
@@ -218,7 +224,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.exit(0)
         _fail(exc.format_message(), exc.exit_code if exc.exit_code else EXIT_BAD_INPUT)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> NoReturn:

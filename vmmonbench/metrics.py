@@ -66,7 +66,8 @@ def summarize_run(
         simulated_s=simulated_s,
         hosts=hosts,
         cycles={kind.value: cycles.get(kind.value, 0) for kind in CycleKind},
-        effective_stats_period_s=effective_stats_period(stats),
+        # every attempted cycle counts for the period: a failed one still took its turn
+        effective_stats_period_s=effective_stats_period(samples),
         stats_cycle_s=_mean([s.duration_s for s in stats]),
         busy_s=busy,
         utilization=busy / (simulated_s * hosts) if simulated_s > 0 else 0.0,

@@ -79,6 +79,7 @@ class RunResult:
     server_statements: dict[str, Any] = field(default_factory=dict)
     cpu_profile: dict[str, Any] = field(default_factory=dict)
     world: dict[str, Any] = field(default_factory=dict)
+    faults: dict[str, Any] = field(default_factory=dict)
     wall_s: float = 0.0
     error: str | None = None
 
@@ -183,6 +184,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes 0600; results are meant to be shared
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -117,11 +117,13 @@ class Runner:
     def run(self) -> Results:
         """Run every configuration; returns the results (also on interrupt or failure)."""
         out = self.options.out_dir
-        workload_file = out / "workload.toml"
-        workload_file.write_text(to_toml(self.workload))
+        (out / "workload.toml").write_text(to_toml(self.workload))
+        # the hosts start without faults: the runner switches them on for the measured phase
+        hosts_file = out / ".fake-hosts.toml"
+        hosts_file.write_text(to_toml(replace(self.workload, faults=())))
         self._check_database()
         self._processes = FakeHostProcesses(
-            workload_file,
+            hosts_file,
             self.workload.hosts,
             processes=self.options.fake_host_processes,
             log_dir=out,
@@ -133,9 +135,12 @@ class Runner:
             self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._processes.peak_rss_bytes()
         except RunFailedError as exc:
             self._fail(exc.message)
+        except HostCallError as exc:
+            # the measured phase survives host faults; a control call failing means a host died
+            self._fail(self._processes.died() or f"fake host stopped answering: {exc}")
         finally:
             self._processes.stop()
-            for leftover in (out / TEMPLATE_FILE,):
+            for leftover in (out / TEMPLATE_FILE, hosts_file):
                 leftover.unlink(missing_ok=True)
         if self._failure is not None:
             self.results.status = RunStatus.FAILED
@@ -309,6 +314,28 @@ class Runner:
         return result
 
     @staticmethod
+    def _faults_seen(controls: Mapping[str, HostClient], result: RunResult) -> dict[str, Any]:
+        injected: dict[str, int] = {}
+        for client in controls.values():
+            try:
+                stats = client.call("Sim.stats")
+            except HostCallError:
+                continue  # a dead host is reported by the watcher; its counts are lost with it
+            for kind, count in (stats.get("faults") or {}).items():
+                injected[kind] = injected.get(kind, 0) + int(count)
+        summary = result.summary
+        return {
+            "injected": injected,
+            "failed_cycles": summary.failed_cycles,
+            "reconnects": summary.reconnects,
+            "events_ignored": summary.events_ignored,
+            "vms_lost": summary.vms_lost,
+            "failures": sorted({str(c.get("failed")) for c in result.cycles if c.get("failed")})[
+                :10
+            ],
+        }
+
+    @staticmethod
     def _reset_hosts(controls: Mapping[str, HostClient]) -> None:
         for client in controls.values():
             client.call("Sim.reset")
@@ -324,9 +351,10 @@ class Runner:
         w = self.workload
         clock, scheduler, stop = core.clock, core.scheduler, self.options.stop
         vm_hosts = [(vm, host) for host, vms in vms_by_host.items() for vm in vms]
-        for client in controls.values():
-            client.call("Sim.setFaults", {"faults": list(w.faults)})
         core.start()
+        for client in controls.values():
+            # faults hit the measured phase only, never the set-up
+            client.call("Sim.setFaults", {"faults": list(w.faults)})
         core.schedule_commands(
             schedule_commands(
                 seed=w.seed,
@@ -398,6 +426,7 @@ class Runner:
             "failures": world.counters.failures[:10],
             "expected_events_lost": scheduler.expected_events_lost,
         }
+        result.faults = self._faults_seen(controls, result)
         if interrupted:
             result.status = RunStatus.FAILED if self._failure else RunStatus.INTERRUPTED
             result.error = self._failure

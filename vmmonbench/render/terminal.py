@@ -14,6 +14,7 @@ from vmmonbench.render.selection import legacy_and_optimized
 from vmmonbench.results import Results, RunResult
 
 TOP_STATEMENTS = 10
+PLAIN_UPDATE_EVERY_S = 5.0
 
 
 def summary_table(results: Results) -> Table:
@@ -135,13 +136,14 @@ class TerminalProgress:
             self._progress.start()
             self._task = self._progress.add_task(self._label, total=duration_s, cycles=0)
         else:
+            self._last_line = time.monotonic()
             self.console.print(f"{self._label}: started ({duration_s:g} s simulated)")
 
     def update(self, simulated_s: float, stats_cycles: int) -> None:
         """Move the bar (or print a line every 10 s of wall time)."""
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=simulated_s, cycles=stats_cycles)
-        elif time.monotonic() - self._last_line >= 10:
+        elif time.monotonic() - self._last_line >= PLAIN_UPDATE_EVERY_S:
             self._last_line = time.monotonic()
             self.console.print(
                 f"{self._label}: {simulated_s:.0f} s simulated, {stats_cycles} statistics cycles"

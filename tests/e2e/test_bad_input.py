@@ -1,0 +1,83 @@
+"""Bad input of every kind: one plain line on stderr, exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vmmonbench.cli import main
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    code = exited.value.code
+    return int(code if isinstance(code, int) else 1), capsys.readouterr().err
+
+
+@pytest.fixture
+def workload_dir(tmp_path: Path) -> Path:
+    (tmp_path / "broken.toml").write_text("vms = [unclosed\n")
+    (tmp_path / "unknown.toml").write_text('name = "x"\nvmz = 10\n')
+    (tmp_path / "badvalue.toml").write_text('name = "x"\nvms = "many"\n')
+    (tmp_path / "badstats.toml").write_text('name = "x"\n[stats]\ncpu_percent = [20, 10]\n')
+    (tmp_path / "adir.toml").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    return tmp_path
+
+
+CASES: list[tuple[list[str], str]] = [
+    (["run", "--vms", "abc"], "--vms"),
+    (["run", "--vms", "0"], "vms must be between 1"),
+    (["run", "--vms", "-5"], "vms must be between 1"),
+    (["run", "--vms", "99999999"], "vms must be between 1"),
+    (["run", "--hosts", "0"], "hosts must be between 1"),
+    (["run", "--hosts", "100000"], "hosts must be between 1"),
+    (["run", "--vms", "50000", "--hosts", "200"], "at most"),
+    (["run", "--mode", "fast-lock"], "unknown mode 'fast-lock'"),
+    (["run", "--optimization", "turbo"], "unknown optimization 'turbo'"),
+    (["run", "--duration", "soon"], "bad duration 'soon'"),
+    (["run", "--duration", "0"], "duration must be more than 0"),
+    (["run", "--fault", "meteor"], "unknown fault 'meteor'"),
+    (["run", "--fault", "delay:rate=2"], "rate must be between 0 and 1"),
+    (["run", "no-such-workload"], "unknown workload 'no-such-workload'"),
+    (["run", "{dir}/missing.toml"], "does not exist"),
+    (["run", "{dir}/broken.toml"], "not valid TOML"),
+    (["run", "{dir}/unknown.toml"], "unknown key 'vmz'"),
+    (["run", "{dir}/badvalue.toml"], "key 'vms' must be int"),
+    (["run", "{dir}/badstats.toml"], "stats.cpu_percent"),
+    (["run", "{dir}/adir.toml"], "cannot read workload file"),
+    (["run", "smoke", "--db", "not a url"], "malformed database URL"),
+    (["run", "smoke", "--db", "mysql://root@localhost/x"], "unsupported database 'mysql'"),
+    (["run", "smoke", "--db", "sqlite://"], "in-memory SQLite"),
+    (["run", "smoke", "--out", "{dir}/a-file/sub"], "cannot write to output folder"),
+    (["fake-host", "--vms", "0"], "--vms"),
+    (["fake-host", "--fault", "meteor"], "unknown fault"),
+    (["bogus-command"], "No such command"),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], expected: str, workload_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [arg.replace("{dir}", str(workload_dir)) for arg in argv]
+    code, err = _run(args, capsys)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("vmmonbench: error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in err
+
+
+def test_unreachable_database_names_it_without_the_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://monitor:s3cret-pw@127.0.0.1:1/engine"
+    code, err = _run(["run", "smoke", "--db", url, "--out", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert "cannot connect to postgresql+psycopg://monitor:***@127.0.0.1:1/engine" in err
+    assert "s3cret-pw" not in err
+    assert len(err.strip().splitlines()) == 1
