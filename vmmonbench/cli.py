@@ -18,6 +18,7 @@ from vmmonbench.configuration import select_configurations
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    BadInputError,
     NotAvailableError,
     VmmonbenchError,
 )
@@ -29,6 +30,7 @@ from vmmonbench.fakehost import (
     serve,
 )
 from vmmonbench.faults import parse_fault
+from vmmonbench.render.html import write_report
 from vmmonbench.render.terminal import TerminalProgress, print_results
 from vmmonbench.results import Results
 from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
@@ -67,8 +69,6 @@ def run(
     profile: Annotated[bool, typer.Option(help="Record CPU profiles with py-spy.")] = False,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
-    if profile:
-        raise NotAvailableError("--profile (CPU profiles with py-spy) is not available yet")
     chosen = load_workload(workload).with_overrides(
         vms=vms,
         hosts=hosts,
@@ -87,14 +87,17 @@ def run(
         configurations=select_configurations(mode or (), optimization),
         out_dir=out_dir,
         db_url=db,
+        profile=profile,
         on_results=save,
     )
     console = Console() if sys.stdout.isatty() else Console(width=200)
     with _stop_on_signals(options.stop):
         results = run_workload(options, TerminalProgress(console))
     save(results)
+    report_path = out_dir / "report.html"
+    write_report(results, report_path)
     print_results(results, console)
-    console.print(f"results: {results_path}")
+    console.print(f"results: {results_path}\nreport:  {report_path}")
     raise typer.Exit(exit_code(results))
 
 
@@ -197,7 +200,13 @@ def report(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="HTML file.")] = None,
 ) -> None:
     """Re-render the HTML report of stored results."""
-    _not_yet("report")
+    stored = Results.load(results)
+    target = output or results.with_name("report.html")
+    try:
+        write_report(stored, target)
+    except OSError as exc:
+        raise BadInputError(f"cannot write {target}: {exc.strerror}") from None
+    print(f"report: {target}")
 
 
 @app.command()

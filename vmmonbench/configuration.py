@@ -8,6 +8,10 @@ from enum import StrEnum
 
 from vmmonbench.errors import BadInputError
 
+STATS_DELAY_S = 15.0  # statistics cycle fixed delay (event-plus-stats), DOMAIN.md section 2
+REFRESH_DELAY_S = 3.0  # VdsRefreshRate: the host timer (polling-only)
+STATS_EVERY_REFRESHES = 5  # NumberVmRefreshesBeforeSave
+
 
 class LockMode(StrEnum):
     """Lock granularity: the 3.4/3.5 host lock or the 3.6+ per-VM lock."""

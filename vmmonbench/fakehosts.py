@@ -142,6 +142,8 @@ class FakeHostProcesses:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
         for log in self._logs:
             log.close()
         self._logs.clear()

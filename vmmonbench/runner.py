@@ -13,10 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy.engine import URL
 
 from vmmonbench import inventory
 from vmmonbench.configuration import Configuration, FetchMode
+from vmmonbench.cpuprofile import DEFAULT_RATE_HZ, CpuProfiler, ProfileFiles
 from vmmonbench.db import pgstat
 from vmmonbench.db.database import Database, check_reachable, copy_sqlite_file, mask_url, parse_url
 from vmmonbench.db.floor import measure_floor
@@ -31,6 +33,7 @@ from vmmonbench.errors import (
     RunFailedError,
 )
 from vmmonbench.fakehosts import FakeHostProcesses, HostEndpoint
+from vmmonbench.hotspots import MONITORING_CODE, code_vs_db, hot_spots, sample_count
 from vmmonbench.metrics import floor_writes, summarize_commands, summarize_run
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.commands import schedule_commands
@@ -91,6 +94,8 @@ class RunOptions:
     db_url: str | None = None
     fake_host_processes: int = 1
     monitoring_threads: int = 10
+    profile: bool = False
+    cpu_profiler: CpuProfiler | None = None  # injected by tests; built from `profile` otherwise
     on_results: Callable[[Results], None] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -107,6 +112,10 @@ class Runner:
         self.results.database = {"url": mask_url(self.url), "dialect": self.url.get_backend_name()}
         self._processes: FakeHostProcesses | None = None
         self._failure: str | None = None
+        self._cpu: CpuProfiler | None = None
+        if options.profile:
+            self._cpu = options.cpu_profiler or CpuProfiler(options.out_dir)
+            self.results.extra["cpu_profile"] = {"requested": True, "available": True}
 
     def _database_url(self) -> URL:
         if self.options.db_url:
@@ -313,6 +322,42 @@ class Runner:
         result.wall_s = time.perf_counter() - started
         return result
 
+    def _start_cpu_profile(self, label: str) -> bool:
+        if self._cpu is None:
+            return False
+        reason = self._cpu.start(label)
+        if reason is None:
+            return True
+        # the run goes on without CPU profiles; say why once and record it
+        self.progress.message(f"CPU profiles disabled: {reason}")
+        self.results.extra["cpu_profile"] = {
+            "requested": True,
+            "available": False,
+            "reason": reason,
+        }
+        self._cpu = None
+        return False
+
+    def _cpu_profile_section(
+        self, files: ProfileFiles | None, statements: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        if files is None:
+            reason = self.results.extra.get("cpu_profile", {}).get("reason", "no profile written")
+            return {"available": False, "reason": reason}
+        profile = orjson.loads(files.speedscope.read_bytes())
+        rate = (self._cpu.rate_hz if self._cpu is not None else DEFAULT_RATE_HZ) / 2
+        monitoring = hot_spots(profile, rate_hz=rate, attribute_to=MONITORING_CODE)
+        return {
+            "available": True,
+            "rate_hz": rate,
+            "samples": sample_count(profile),
+            "speedscope": files.speedscope.name,
+            "flamegraph": files.flamegraph.name,
+            "hot_spots": [spot.to_dict() for spot in hot_spots(profile, rate_hz=rate)],
+            "monitoring_hot_spots": [spot.to_dict() for spot in monitoring],
+            "code_vs_db": code_vs_db(monitoring, statements),
+        }
+
     @staticmethod
     def _faults_seen(controls: Mapping[str, HostClient], result: RunResult) -> dict[str, Any]:
         injected: dict[str, int] = {}
@@ -379,6 +424,7 @@ class Runner:
         watcher_done = threading.Event()
         watcher = threading.Thread(target=self._watch, args=(core, watcher_done), daemon=True)
         watcher.start()
+        profiling = self._start_cpu_profile(config.label)
         try:
             scheduler.run_until(w.duration_s, stop)
             core.stop_timers()
@@ -388,6 +434,7 @@ class Runner:
         finally:
             watcher_done.set()
             watcher.join()
+            files = self._cpu.stop() if profiling and self._cpu is not None else None
         interrupted = stop.is_set()
         simulated = w.duration_s if not interrupted else min(clock.now(), w.duration_s)
         profiler = core.db.profiler
@@ -427,6 +474,8 @@ class Runner:
             "expected_events_lost": scheduler.expected_events_lost,
         }
         result.faults = self._faults_seen(controls, result)
+        if self._cpu is not None or self.options.profile:
+            result.cpu_profile = self._cpu_profile_section(files, result.statements)
         if interrupted:
             result.status = RunStatus.FAILED if self._failure else RunStatus.INTERRUPTED
             result.error = self._failure

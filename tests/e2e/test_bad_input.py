@@ -81,3 +81,33 @@ def test_unreachable_database_names_it_without_the_password(
     assert "cannot connect to postgresql+psycopg://monitor:***@127.0.0.1:1/engine" in err
     assert "s3cret-pw" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"format_version": 1, "runs": [', "not valid JSON"),
+        (b"PK\x03\x04 binary", "not valid JSON"),
+        (b'{"format_version": 99, "workload": {}, "runs": []}', "format_version 99"),
+        (b'["a", "list"]', "not a vmmonbench results object"),
+    ],
+    ids=["truncated", "not-json", "other-version", "not-results"],
+)
+def test_bad_results_files_are_refused(
+    tmp_path: Path, content: bytes, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "results.json"
+    path.write_bytes(content)
+    code, err = _run(["report", str(path), "-o", str(tmp_path / "r.html")], capsys)
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_missing_results_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _run(["report", str(tmp_path / "nope.json")], capsys)
+    assert code == 2
+    assert "does not exist" in err

@@ -103,6 +103,13 @@ def test_smoke_run_writes_contract_results(tmp_path: Path) -> None:
     for label in LABELS:
         assert label in done.stdout
     assert "DB self time hot spots" in done.stdout
+    report = (out / "report.html").read_text()
+    assert all(label in report for label in LABELS)
+    again = run_vmmonbench(
+        "report", str(out / "results.json"), "-o", str(tmp_path / "again.html"), cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again.html").read_text() == report
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmmonbench import protocol
-from vmmonbench.configuration import Configuration, FetchMode
+from vmmonbench.configuration import REFRESH_DELAY_S, STATS_DELAY_S, Configuration, FetchMode
 from vmmonbench.db.dao import MonitoringDao
 from vmmonbench.db.database import Database
 from vmmonbench.monitor.clock import WarpClock
@@ -22,8 +22,6 @@ from vmmonbench.monitor.samples import CycleSample
 from vmmonbench.monitor.scheduler import Scheduler
 from vmmonbench.monitor.state import MonitorState
 
-STATS_DELAY_S = 15.0  # statistics cycle fixed delay (event-plus-stats)
-REFRESH_DELAY_S = 3.0  # VdsRefreshRate (polling-only)
 EVENT_WORKERS = 10
 
 

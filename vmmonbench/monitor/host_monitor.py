@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from vmmonbench import protocol
+from vmmonbench.configuration import STATS_EVERY_REFRESHES
 from vmmonbench.db.dao import MonitoringDao
 from vmmonbench.db.database import Database
 from vmmonbench.db.profiler import ActivityTally
@@ -28,7 +29,6 @@ from vmmonbench.monitor.state import MonitorState
 from vmmonbench.vmstatus import engine_status
 
 EPOCH = datetime(2016, 7, 25, 9, 0, tzinfo=UTC)
-STATS_EVERY_REFRESHES = 5  # NumberVmRefreshesBeforeSave
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,99 @@
+// vmmonbench report: sortable tables, row filters, SQL expand/collapse, everything open in print.
+(function () {
+  "use strict";
+
+  function cellKey(row, index, numeric) {
+    var cell = row.cells[index];
+    var raw = cell ? cell.getAttribute("data-value") : null;
+    var text = raw === null ? (cell ? cell.textContent : "") : raw;
+    if (numeric) {
+      var value = parseFloat(text);
+      return isNaN(value) ? -Infinity : value;
+    }
+    return text.trim().toLowerCase();
+  }
+
+  function sortBy(table, header) {
+    var numeric = header.getAttribute("data-sort") === "number";
+    var current = header.getAttribute("aria-sort");
+    var descending = current === "none" || current === null ? numeric : current === "ascending";
+    var body = table.tBodies[0];
+    var index = header.cellIndex;
+    var rows = Array.prototype.slice.call(body.rows).map(function (row, position) {
+      return { row: row, key: cellKey(row, index, numeric), position: position };
+    });
+    rows.sort(function (a, b) {
+      var order = 0;
+      if (numeric) {
+        order = a.key - b.key;
+      } else {
+        order = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      }
+      if (descending) {
+        order = -order;
+      }
+      return order !== 0 ? order : a.position - b.position;
+    });
+    rows.forEach(function (item) {
+      body.appendChild(item.row);
+    });
+    Array.prototype.forEach.call(header.parentNode.cells, function (th) {
+      if (th.hasAttribute("data-sort")) {
+        th.setAttribute("aria-sort", "none");
+      }
+    });
+    header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+  }
+
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    if (!table.tHead || !table.tBodies.length) {
+      return;
+    }
+    table.tHead.querySelectorAll("th[data-sort]").forEach(function (header) {
+      header.addEventListener("click", function () {
+        sortBy(table, header);
+      });
+    });
+  });
+
+  document.querySelectorAll("input[data-filter]").forEach(function (input) {
+    var table = document.getElementById(input.getAttribute("data-filter"));
+    if (!table) {
+      return;
+    }
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  });
+
+  document.querySelectorAll("button.toggle-sql").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-pressed") !== "true";
+      var scope = document.getElementById(button.getAttribute("data-scope")) || document;
+      scope.querySelectorAll("details.sql").forEach(function (details) {
+        details.open = open;
+      });
+      button.setAttribute("aria-pressed", open ? "true" : "false");
+      button.textContent = open ? "Collapse all SQL" : "Expand all SQL";
+    });
+  });
+
+  var closedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    closedForPrint = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) {
+      return !d.open;
+    });
+    closedForPrint.forEach(function (d) {
+      d.open = true;
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    closedForPrint.forEach(function (d) {
+      d.open = false;
+    });
+    closedForPrint = [];
+  });
+})();
