@@ -17,7 +17,9 @@ from rich.console import Console
 from vmmonbench.configuration import select_configurations
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     BadInputError,
     NotAvailableError,
     VmmonbenchError,
@@ -29,11 +31,13 @@ from vmmonbench.fakehost import (
     ready_line,
     serve,
 )
+from vmmonbench.fakehosts import parse_connect
 from vmmonbench.faults import parse_fault
 from vmmonbench.render.html import write_report
-from vmmonbench.render.terminal import TerminalProgress, print_results
+from vmmonbench.render.terminal import TerminalProgress, print_results, scaling_table
 from vmmonbench.results import Results
 from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
+from vmmonbench.sweep import SweepOptions, parse_sizes, run_sweep
 from vmmonbench.workload import Workload, load_workload, parse_duration
 
 app = typer.Typer(
@@ -67,6 +71,16 @@ def run(
         typer.Option(help="Fault to inject, e.g. delay:rate=0.2,seconds=1 (repeatable)."),
     ] = None,
     profile: Annotated[bool, typer.Option(help="Record CPU profiles with py-spy.")] = False,
+    connect: Annotated[
+        str | None,
+        typer.Option(help="Monitor fake hosts started elsewhere: HOST:PORT[,HOST:PORT...]."),
+    ] = None,
+    fake_host_processes: Annotated[
+        int | None, typer.Option(min=1, help="Processes serving the fake hosts [1 per 5 hosts].")
+    ] = None,
+    monitoring_threads: Annotated[
+        int, typer.Option(min=1, max=256, help="Bounded pool of host monitoring threads.")
+    ] = 10,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
     chosen = load_workload(workload).with_overrides(
@@ -88,6 +102,9 @@ def run(
         out_dir=out_dir,
         db_url=db,
         profile=profile,
+        connect=parse_connect(connect) if connect else None,
+        fake_host_processes=fake_host_processes,
+        monitoring_threads=monitoring_threads,
         on_results=save,
     )
     console = Console() if sys.stdout.isatty() else Console(width=200)
@@ -212,9 +229,54 @@ def report(
 @app.command()
 def sweep(
     vms: Annotated[str, typer.Option(help="Comma-separated VM counts per host.")],
+    workload: Annotated[str, typer.Argument(help="Workload name or TOML file.")] = "stable",
+    hosts: Annotated[str, typer.Option(help="Comma-separated host counts.")] = "1",
+    mode: Annotated[list[str] | None, typer.Option(help="Filter an axis (repeatable).")] = None,
+    optimization: Annotated[
+        list[str] | None, typer.Option(help="Optimizations for the extra configuration.")
+    ] = None,
+    duration: Annotated[str | None, typer.Option(help="Simulated duration per size.")] = None,
+    db: Annotated[str | None, typer.Option(help="Database URL (default: SQLite per size).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    monitoring_threads: Annotated[
+        int, typer.Option(min=1, max=256, help="Bounded pool of host monitoring threads.")
+    ] = 10,
 ) -> None:
-    """Run a scaling sweep and write a scaling report."""
-    _not_yet("sweep")
+    """Run the configurations at several sizes; fit cost per VM and project saturation."""
+    base = load_workload(workload).with_overrides(
+        duration_s=parse_duration(duration) if duration is not None else None, seed=seed
+    )
+    out_dir = out or default_out_dir(f"sweep-{base.name}")
+    sizes = parse_sizes(vms, option="--vms")
+    host_counts = parse_sizes(hosts, option="--hosts")
+    for vm_count in sizes:
+        for host_count in host_counts:
+            base.with_overrides(vms=vm_count, hosts=host_count)  # every size valid up front
+
+    def keep(results: Results, folder: Path) -> None:
+        results.save(folder / "results.json")
+        write_report(results, folder / "report.html")
+
+    options = SweepOptions(
+        workload=base,
+        sizes=sizes,
+        hosts=host_counts,
+        configurations=select_configurations(mode or (), optimization),
+        out_dir=out_dir,
+        db_url=db,
+        monitoring_threads=monitoring_threads,
+        on_results=keep,
+    )
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    with _stop_on_signals(options.stop):
+        outcome = run_sweep(options, TerminalProgress(console))
+    outcome.save(out_dir / "sweep.json")
+    console.print(scaling_table(outcome.models))
+    console.print(f"sweep: {out_dir / 'sweep.json'}")
+    raise typer.Exit(
+        {"complete": EXIT_OK, "interrupted": EXIT_INTERRUPTED}.get(outcome.status, EXIT_FAILED)
+    )
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

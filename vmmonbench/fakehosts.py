@@ -16,7 +16,8 @@ from typing import IO
 
 import orjson
 
-from vmmonbench.errors import RunFailedError
+from vmmonbench.errors import BadInputError, RunFailedError
+from vmmonbench.monitor.hostclient import HostCallError, HostClient
 
 READY_PREFIX = "VMMONBENCH_FAKE_HOST_READY "
 
@@ -185,3 +186,86 @@ def _tail(path: Path, lines: int = 3) -> str:
         text = path.read_text(errors="replace").strip().splitlines()
         return " | ".join(text[-lines:]) or "no output"
     return "no output"
+
+
+def parse_connect(text: str) -> list[tuple[str, int]]:
+    """`HOST:PORT[,HOST:PORT...]` (IPv6 as `[::1]:PORT`) into (address, port) pairs."""
+    pairs: list[tuple[str, int]] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        address, sep, port = item.rpartition(":")
+        address = address.strip("[]")
+        if not sep or not address or not port.isdigit() or not 0 < int(port) < 65536:
+            raise BadInputError(
+                f"bad --connect endpoint {item!r}: use HOST:PORT, e.g. 10.0.0.5:54321"
+            )
+        pairs.append((address, int(port)))
+    if not pairs:
+        raise BadInputError("--connect needs at least one HOST:PORT")
+    if len(set(pairs)) != len(pairs):
+        raise BadInputError("--connect lists the same endpoint twice")
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteInventory:
+    """What remote fake hosts serve, as their Sim.info says (must agree across hosts)."""
+
+    vms: int
+    vnics: int
+    disks: int
+    seed: int
+
+
+class RemoteHosts:
+    """Fake hosts started elsewhere (`vmmonbench fake-host --bind ADDR`), reached by address."""
+
+    processes = 0
+
+    def __init__(self, endpoints: list[tuple[str, int]], *, timeout_s: float = 10.0) -> None:
+        self.endpoints = endpoints
+        self.timeout_s = timeout_s
+        self.inventory: RemoteInventory | None = None
+
+    def start(self, timeout_s: float = 0.0) -> list[HostEndpoint]:
+        """Ask every host who it is; BadInputError when one is unreachable or they disagree."""
+        found: list[HostEndpoint] = []
+        inventories: set[RemoteInventory] = set()
+        for address, port in self.endpoints:
+            client = HostClient(address, port, timeout_s=self.timeout_s, connect_timeout_s=5.0)
+            try:
+                info = client.call("Sim.info")
+            except HostCallError as exc:
+                raise BadInputError(
+                    f"cannot reach fake host {address}:{port}: {exc.reason}"
+                ) from None
+            finally:
+                client.close()
+            found.append(HostEndpoint(int(info["index"]), str(info["hostId"]), address, port))
+            inventories.add(
+                RemoteInventory(
+                    int(info["vms"]), int(info["vnics"]), int(info["disks"]), int(info["seed"])
+                )
+            )
+        if len(inventories) != 1:
+            raise BadInputError(
+                "the fake hosts given to --connect serve different inventories (vms, vnics, disks "
+                "or seed differ): start them all from the same workload"
+            )
+        if len({e.index for e in found}) != len(found):
+            raise BadInputError(
+                "two fake hosts given to --connect have the same host index: give each process "
+                "its own --host-offset"
+            )
+        self.inventory = inventories.pop()
+        return sorted(found, key=lambda e: e.index)
+
+    def died(self) -> str | None:
+        """Remote processes are not ours to watch; a failing control call reports them."""
+        return None
+
+    def peak_rss_bytes(self) -> list[int]:
+        """Unknown for remote processes."""
+        return []
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Remote hosts keep running: they belong to whoever started them."""

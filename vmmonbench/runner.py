@@ -32,7 +32,7 @@ from vmmonbench.errors import (
     BadInputError,
     RunFailedError,
 )
-from vmmonbench.fakehosts import FakeHostProcesses, HostEndpoint
+from vmmonbench.fakehosts import FakeHostProcesses, HostEndpoint, RemoteHosts
 from vmmonbench.hotspots import MONITORING_CODE, code_vs_db, hot_spots, sample_count
 from vmmonbench.metrics import floor_writes, summarize_commands, summarize_run
 from vmmonbench.monitor.clock import WarpClock
@@ -92,7 +92,8 @@ class RunOptions:
     configurations: list[Configuration]
     out_dir: Path
     db_url: str | None = None
-    fake_host_processes: int = 1
+    fake_host_processes: int | None = None  # None: one process per five hosts
+    connect: list[tuple[str, int]] | None = None  # monitor remote fake hosts instead
     monitoring_threads: int = 10
     profile: bool = False
     cpu_profiler: CpuProfiler | None = None  # injected by tests; built from `profile` otherwise
@@ -110,7 +111,7 @@ class Runner:
         self.url: URL = self._database_url()
         self.results = Results(workload=self.workload.to_dict(), environment=_environment())
         self.results.database = {"url": mask_url(self.url), "dialect": self.url.get_backend_name()}
-        self._processes: FakeHostProcesses | None = None
+        self._processes: FakeHostProcesses | RemoteHosts | None = None
         self._failure: str | None = None
         self._cpu: CpuProfiler | None = None
         if options.profile:
@@ -126,20 +127,20 @@ class Runner:
     def run(self) -> Results:
         """Run every configuration; returns the results (also on interrupt or failure)."""
         out = self.options.out_dir
-        (out / "workload.toml").write_text(to_toml(self.workload))
         # the hosts start without faults: the runner switches them on for the measured phase
         hosts_file = out / ".fake-hosts.toml"
         hosts_file.write_text(to_toml(replace(self.workload, faults=())))
         self._check_database()
-        self._processes = FakeHostProcesses(
-            hosts_file,
-            self.workload.hosts,
-            processes=self.options.fake_host_processes,
-            log_dir=out,
-        )
+        self._processes = self._hosts(hosts_file)
         try:
             endpoints = self._processes.start()
-            self.results.extra["fake_hosts"] = {"processes": self._processes.processes}
+            self._adopt_remote_inventory(endpoints)
+            (out / "workload.toml").write_text(to_toml(self.workload))
+            self.results.extra["fake_hosts"] = {
+                "processes": self._processes.processes,
+                "endpoints": [f"{e.address}:{e.port}" for e in endpoints],
+                "remote": bool(self.options.connect),
+            }
             self._run_configurations(endpoints)
             self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._processes.peak_rss_bytes()
         except RunFailedError as exc:
@@ -157,6 +158,36 @@ class Runner:
         elif self.options.stop.is_set():
             self.results.status = RunStatus.INTERRUPTED
         return self.results
+
+    def _hosts(self, hosts_file: Path) -> FakeHostProcesses | RemoteHosts:
+        if self.options.connect:
+            return RemoteHosts(self.options.connect)
+        hosts = self.workload.hosts
+        processes = self.options.fake_host_processes or max(1, min(hosts, (hosts + 4) // 5))
+        return FakeHostProcesses(
+            hosts_file, hosts, processes=processes, log_dir=self.options.out_dir
+        )
+
+    def _adopt_remote_inventory(self, endpoints: list[HostEndpoint]) -> None:
+        # remote hosts define the inventory: monitor exactly what they serve
+        if not isinstance(self._processes, RemoteHosts) or self._processes.inventory is None:
+            return
+        served = self._processes.inventory
+        adopted = replace(
+            self.workload,
+            hosts=len(endpoints),
+            vms=served.vms,
+            vnics=served.vnics,
+            disks=served.disks,
+            seed=served.seed,
+        )
+        if adopted != self.workload:
+            self.results.notes.append(
+                f"inventory taken from the connected fake hosts: {len(endpoints)} hosts x "
+                f"{served.vms} VMs, {served.vnics} vNICs, {served.disks} disks, seed {served.seed}"
+            )
+        self.workload = adopted
+        self.results.workload = adopted.to_dict()
 
     def _fail(self, reason: str) -> None:
         if self._failure is None:
@@ -214,6 +245,7 @@ class Runner:
             vnics=w.vnics,
             disks=w.disks,
             host_addresses=tuple((e.address, e.port) for e in endpoints),
+            host_indexes=tuple(e.index for e in endpoints),
         )
 
     def _reports(self, controls: Mapping[str, HostClient], endpoints: list[HostEndpoint]) -> Any:

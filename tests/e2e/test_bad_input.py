@@ -52,6 +52,8 @@ CASES: list[tuple[list[str], str]] = [
     (["run", "smoke", "--db", "mysql://root@localhost/x"], "unsupported database 'mysql'"),
     (["run", "smoke", "--db", "sqlite://"], "in-memory SQLite"),
     (["run", "smoke", "--out", "{dir}/a-file/sub"], "cannot write to output folder"),
+    (["run", "--connect", "nocolon"], "bad --connect endpoint 'nocolon'"),
+    (["run", "--connect", "h:99999"], "bad --connect endpoint"),
     (["fake-host", "--vms", "0"], "--vms"),
     (["fake-host", "--fault", "meteor"], "unknown fault"),
     (["bogus-command"], "No such command"),

@@ -38,7 +38,13 @@ class PopulationSpec:
     vms: int
     vnics: int
     disks: int
-    host_addresses: tuple[tuple[str, int], ...] = ()
+    host_addresses: tuple[tuple[str, int], ...] = ()  # per position in `indexes`
+    host_indexes: tuple[int, ...] = ()  # inventory indexes of the hosts; default 0..hosts-1
+
+    @property
+    def indexes(self) -> tuple[int, ...]:
+        """The inventory indexes populated."""
+        return self.host_indexes or tuple(range(self.hosts))
 
 
 @dataclass(slots=True)
@@ -78,8 +84,9 @@ def populate(
         _insert(conn, s.cluster, [_cluster_row(cluster_id)], counts)
         _insert(conn, s.network, [_network_row(network_id)], counts)
         _insert(conn, s.vnic_profiles, [_profile_row(profile_id, network_id)], counts)
-        for host in inventory.host_specs(spec.seed, spec.hosts, spec.vms, spec.vnics, spec.disks):
-            _insert(conn, s.vds, [_vds_row(host, cluster_id, spec)], counts)
+        for position, index in enumerate(spec.indexes):
+            host = inventory.host_spec(spec.seed, index, spec.vms, spec.vnics, spec.disks)
+            _insert(conn, s.vds, [_vds_row(host, position, cluster_id, spec)], counts)
             _populate_host_numa(conn, host, counts)
             host_reports = reported(host.index) if reported is not None else None
             for start in range(0, len(host.vms), CHUNK_VMS):
@@ -135,10 +142,12 @@ def _profile_row(profile_id: str, network_id: str) -> dict[str, Any]:
     }
 
 
-def _vds_row(host: HostSpec, cluster_id: str, spec: PopulationSpec) -> dict[str, Any]:
+def _vds_row(
+    host: HostSpec, position: int, cluster_id: str, spec: PopulationSpec
+) -> dict[str, Any]:
     address, port = (
-        spec.host_addresses[host.index]
-        if host.index < len(spec.host_addresses)
+        spec.host_addresses[position]
+        if position < len(spec.host_addresses)
         else ("127.0.0.1", 54321)
     )
     return {

@@ -77,6 +77,7 @@ class EmulatedHost:
             "Sim.changeDevices": Method(MethodKind.SIM, self.sim_change_devices),
             "Sim.setFaults": Method(MethodKind.SIM, self.sim_set_faults),
             "Sim.stats": Method(MethodKind.SIM, self.sim_stats),
+            "Sim.info": Method(MethodKind.SIM, self.sim_info),
         }
         self.reset()
 
@@ -245,6 +246,21 @@ class EmulatedHost:
             "bytes_sent": self.counters.bytes_sent,
             "faults": {str(kind): count for kind, count in self.faults.counts.items()},
             "active_faults": self.faults.specs(),
+        }
+
+    def sim_info(self, params: Mapping[str, Any], caller: Subscriber) -> dict[str, Any]:
+        """Sim.info: who this host is and the inventory it serves (for remote monitoring)."""
+        config = self._config
+        return {
+            "hostId": self.spec.id,
+            "index": self.index,
+            "name": self.spec.name,
+            "vms": len(self.spec.vms),
+            "vnics": config.vnics,
+            "disks": config.disks,
+            "seed": config.seed,
+            "guestNicReorder": config.guest_nic_reorder,
+            "commandLatencyMs": config.command_latency_ms,
         }
 
     # -- autonomous churn --------------------------------------------------------------------

@@ -164,3 +164,40 @@ class TerminalProgress:
     def message(self, text: str) -> None:
         """Print a note."""
         self.console.print(text)
+
+
+def scaling_table(models: list[dict[str, Any]]) -> Table:
+    """Per configuration and host count: fitted costs and projected saturation points."""
+    table = Table(title="Capacity model (fits over VMs per host)")
+    for header in (
+        "configuration",
+        "hosts",
+        "sizes",
+        "processing / VM",
+        "fixed",
+        "DB time / VM",
+        "stmts / VM",
+        "saturates at (15 s cycle)",
+        "50 % utilization at",
+    ):
+        table.add_column(header, justify="left" if header == "configuration" else "right")
+    for model in sorted(models, key=lambda m: (m["hosts"], m["label"])):
+        processing = model.get("processing") or {}
+        db_time = model.get("db_time") or {}
+        statements = model.get("statements") or {}
+        table.add_row(
+            model["label"],
+            str(model["hosts"]),
+            ",".join(str(p["vms"]) for p in model["points"]),
+            fmt.seconds(processing.get("per_vm")),
+            fmt.seconds(processing.get("fixed")),
+            fmt.seconds(db_time.get("per_vm")),
+            fmt.count(round(statements.get("per_vm", 0.0), 2)) if statements else "-",
+            _vms(model.get("saturation_vms")),
+            _vms(model.get("half_utilization_vms")),
+        )
+    return table
+
+
+def _vms(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:,.0f} VMs"

@@ -363,3 +363,12 @@ def test_destroy_forgets_an_exited_vm_until_it_starts_again(client: RpcClient) -
         running
     ] == "Down"
     assert running not in _ids(client)
+
+
+def test_info_says_what_the_host_serves(host: FakeHostServer, client: RpcClient) -> None:
+    info = client.call("Sim.info")
+    spec = host_spec(host.config.seed, 0, 4, 2, 1)
+    assert info["hostId"] == spec.id
+    assert info["index"] == 0
+    assert (info["vms"], info["vnics"], info["disks"]) == (4, 2, 1)
+    assert info["seed"] == host.config.seed
