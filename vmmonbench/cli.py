@@ -11,9 +11,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
 
+import orjson
 import typer
 from rich.console import Console
 
+from vmmonbench.compare import compare as compare_results
+from vmmonbench.compare import default_rules, parse_rules
+from vmmonbench.compare import exit_code as comparison_exit_code
 from vmmonbench.configuration import select_configurations
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
@@ -24,6 +28,7 @@ from vmmonbench.errors import (
     NotAvailableError,
     VmmonbenchError,
 )
+from vmmonbench.export import ExportFormat, Measure, to_pytest_benchmark
 from vmmonbench.fakehost import (
     FakeHostConfig,
     FakeHostServer,
@@ -33,9 +38,10 @@ from vmmonbench.fakehost import (
 )
 from vmmonbench.fakehosts import parse_connect
 from vmmonbench.faults import parse_fault
+from vmmonbench.render.compare_terminal import print_comparison
 from vmmonbench.render.html import write_report
 from vmmonbench.render.terminal import TerminalProgress, print_results, scaling_table
-from vmmonbench.results import Results
+from vmmonbench.results import Results, write_atomic
 from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
 from vmmonbench.sweep import SweepOptions, parse_sizes, run_sweep
 from vmmonbench.workload import Workload, load_workload, parse_duration
@@ -81,6 +87,9 @@ def run(
     monitoring_threads: Annotated[
         int, typer.Option(min=1, max=256, help="Bounded pool of host monitoring threads.")
     ] = 10,
+    legacy: Annotated[
+        bool, typer.Option(help="Include the legacy 3.6 configurations (--no-legacy: 4.1 only).")
+    ] = True,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
     chosen = load_workload(workload).with_overrides(
@@ -98,7 +107,7 @@ def run(
 
     options = RunOptions(
         workload=chosen,
-        configurations=select_configurations(mode or (), optimization),
+        configurations=select_configurations(mode or (), optimization, legacy=legacy),
         out_dir=out_dir,
         db_url=db,
         profile=profile,
@@ -107,7 +116,7 @@ def run(
         monitoring_threads=monitoring_threads,
         on_results=save,
     )
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = _console()
     with _stop_on_signals(options.stop):
         results = run_workload(options, TerminalProgress(console))
     save(results)
@@ -116,6 +125,11 @@ def run(
     print_results(results, console)
     console.print(f"results: {results_path}\nreport:  {report_path}")
     raise typer.Exit(exit_code(results))
+
+
+def _console() -> Console:
+    # a terminal gets its own width; logs (CI) get wide tables instead of wrapped ones
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 @contextmanager
@@ -204,11 +218,53 @@ def fake_host(
 def compare(
     base: Annotated[Path, typer.Argument(help="Baseline results.json.")],
     new: Annotated[Path, typer.Argument(help="New results.json.")],
-    fail_if: Annotated[list[str] | None, typer.Option(help="Gate rule (repeatable).")] = None,
+    fail_if: Annotated[
+        list[str] | None,
+        typer.Option(help="Gate rule, e.g. 'db_time_s:+10%' (repeatable; replaces defaults)."),
+    ] = None,
+    counts_only: Annotated[
+        bool,
+        typer.Option(help="Default rules on deterministic counts only (CI on shared runners)."),
+    ] = False,
+    allow_mismatch: Annotated[
+        bool, typer.Option(help="Compare results of different workloads anyway.")
+    ] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Show unchanged rows too.")] = False,
     html: Annotated[Path | None, typer.Option(help="Write the comparison as HTML.")] = None,
 ) -> None:
-    """Compare two results files and gate on regressions."""
-    _not_yet("compare")
+    """Compare two results files and gate on regressions (exit 1 on a regression)."""
+    if html is not None:
+        raise NotAvailableError("compare --html is not available yet in this version")
+    if counts_only and fail_if:
+        raise BadInputError("--counts-only chooses the default rules; it cannot go with --fail-if")
+    rules = parse_rules(fail_if or ())  # a bad rule is bad input before anything is loaded
+    comparison = compare_results(
+        Results.load(base),
+        Results.load(new),
+        rules or (default_rules(times=False) if counts_only else []),
+        allow_mismatch=allow_mismatch,
+        base_name=str(base),
+        new_name=str(new),
+    )
+    print_comparison(comparison, _console(), show_all=show_all)
+    raise typer.Exit(comparison_exit_code(comparison))
+
+
+@app.command()
+def export(
+    results: Annotated[Path, typer.Argument(help="A results.json file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Output format.")
+    ] = ExportFormat.PYTEST_BENCHMARK,
+    measure: Annotated[
+        Measure, typer.Option(help="What each round is: cycle duration or its DB time.")
+    ] = Measure.DURATION,
+) -> None:
+    """Export results for other tools (pytest-benchmark compare reads the file)."""
+    data = to_pytest_benchmark(Results.load(results), measure=measure)
+    write_atomic(output, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    print(f"{fmt.value}: {output}")
 
 
 @app.command()
@@ -268,7 +324,7 @@ def sweep(
         monitoring_threads=monitoring_threads,
         on_results=keep,
     )
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = _console()
     with _stop_on_signals(options.stop):
         outcome = run_sweep(options, TerminalProgress(console))
     outcome.save(out_dir / "sweep.json")

@@ -140,17 +140,20 @@ def parse_modes(names: Iterable[str]) -> tuple[list[LockMode], list[FetchMode]]:
 
 
 def select_configurations(
-    modes: Sequence[str] = (), optimizations: Sequence[str] | None = None
+    modes: Sequence[str] = (),
+    optimizations: Sequence[str] | None = None,
+    *,
+    legacy: bool = True,
 ) -> list[Configuration]:
     """The configurations a run covers.
 
     Default: the 2x2 matrix with legacy persistence, plus per-vm-lock + event-plus-stats with all
     nine optimizations (the 4.1 design). `modes` filters the axes. `optimizations`, when given,
     replaces the 4.1 extra with per-vm-lock+event-plus-stats (or the filtered axes) carrying that
-    set; `none` alone keeps only the legacy matrix.
+    set; `none` alone keeps only the legacy matrix. `legacy=False` drops the legacy matrix.
     """
     locks, fetches = parse_modes(modes)
-    configs = [Configuration(lock, fetch) for lock in locks for fetch in fetches]
+    configs = [Configuration(lock, fetch) for lock in locks for fetch in fetches] if legacy else []
     extra = ALL_OPTIMIZATIONS if optimizations is None else parse_optimizations(optimizations)
     if extra:
         lock = LockMode.PER_VM if LockMode.PER_VM in locks else locks[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import sys
 import threading
 import time
@@ -152,6 +153,7 @@ class Runner:
             self._processes.stop()
             for leftover in (out / TEMPLATE_FILE, hosts_file):
                 leftover.unlink(missing_ok=True)
+        self.results.extra["runner_peak_rss_bytes"] = _peak_rss_bytes()
         if self._failure is not None:
             self.results.status = RunStatus.FAILED
             self.results.failure = self._failure
@@ -561,6 +563,11 @@ class Runner:
                 return
             stats = sum(1 for s in core.recorder.samples if s.kind == "stats")
             self.progress.update(min(core.clock.now(), self.workload.duration_s), stats)
+
+
+def _peak_rss_bytes() -> int:
+    # ru_maxrss is in KiB on Linux
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
 def _environment() -> dict[str, Any]:

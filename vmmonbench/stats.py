@@ -1,10 +1,11 @@
-"""Descriptive statistics over raw samples: exact percentiles and summaries (numpy, no I/O)."""
+"""Statistics over raw samples: exact percentiles, summaries and significance tests (no I/O)."""
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from math import comb
 from typing import Final, TypeAlias
 
 import numpy as np
@@ -80,3 +81,63 @@ def summarize(values: Samples) -> Summary:
         p99=float(p99),
         max=float(data.max()),
     )
+
+
+# The usual 5 % level: a difference this unlikely under "same distribution" counts as real.
+DEFAULT_ALPHA: Final = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Significance:
+    """A two-sided Mann-Whitney U test of two samples: is one shifted against the other?"""
+
+    p_value: float
+    alpha: float
+    n_base: int
+    n_new: int
+
+    @property
+    def significant(self) -> bool:
+        """True when the samples differ at level `alpha` (p < alpha)."""
+        return self.p_value < self.alpha
+
+    @property
+    def conclusive(self) -> bool:
+        """False when the samples are too few for any result to reach p < alpha."""
+        return smallest_p_value(self.n_base, self.n_new) < self.alpha
+
+    def describe(self) -> str:
+        """`p=0.002, n=6/6`, with a note when the samples are too few to ever be significant."""
+        text = f"p={self.p_value:.2g}, n={self.n_base}/{self.n_new}"
+        if not self.conclusive:
+            text += f", too few samples to reach p<{self.alpha:g}"
+        return text
+
+
+def smallest_p_value(n_base: int, n_new: int) -> float:
+    """The smallest two-sided p-value the exact U test can give for these sample sizes."""
+    if n_base < 1 or n_new < 1:
+        return 1.0
+    # complete separation is the most extreme arrangement: 2 of C(n1 + n2, n1) orderings
+    return min(1.0, 2.0 / comb(n_base + n_new, n_base))
+
+
+def mann_whitney(
+    base: Samples, new: Samples, *, alpha: float = DEFAULT_ALPHA
+) -> Significance | None:
+    """Two-sided Mann-Whitney U test of `new` against `base`; None with fewer than 2 per side.
+
+    Rank-based, so it assumes no distribution shape: cycle times are skewed and heavy-tailed.
+    scipy picks the exact distribution for small samples without ties and the normal
+    approximation (tie-corrected) otherwise; identical samples give p = 1.
+    """
+    # scipy.stats takes ~1 s to import: only compare pays for it, not every CLI start
+    from scipy.stats import mannwhitneyu  # noqa: PLC0415
+
+    a, b = as_array(base), as_array(new)
+    if a.size < 2 or b.size < 2:
+        return None
+    p_value = float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    if not np.isfinite(p_value):
+        p_value = 1.0
+    return Significance(p_value=p_value, alpha=alpha, n_base=int(a.size), n_new=int(b.size))

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests" / "fixtures" / "results" / "stable-6000.json"
+FIXTURES = ROOT / "tests" / "fixtures" / "results"
 ARTIFACTS = ROOT / "test-artifacts"
 LEGACY_TABLE = "#statements-per-vm-lock-event-plus-stats-3-6"
 
@@ -48,10 +48,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def report(tmp_path: Path) -> Path:
-    """The study's report written to a file."""
-    path = tmp_path / "report.html"
-    write_report(Results.load(FIXTURE), path)
+def report(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A frozen results file's report written to a file (the study's unless parametrized)."""
+    name = getattr(request, "param", "stable-6000")
+    path = tmp_path / f"report-{name}.html"
+    write_report(Results.load(FIXTURES / f"{name}.json"), path)
     return path
 
 
@@ -93,17 +94,36 @@ def column(page: Any, table: str, index: int) -> list[float]:
     return [float(v) for v in values]
 
 
+@pytest.mark.parametrize("report", ["stable-6000", "profiled"], indirect=True)
 def test_report_opens_offline_without_errors_or_requests(
-    opened: tuple[Any, dict[str, list[str]]],
+    opened: tuple[Any, dict[str, list[str]]], report: Path
 ) -> None:
     page, problems = opened
     assert page.title().startswith("vmmonbench report: stable")
     assert problems == {"console": [], "errors": [], "failed": [], "blocked": []}
     assert page.locator("#hot-spots-pair figure").count() == 2
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "report-stable-6000.png"), full_page=True)
-    page.screenshot(path=str(ARTIFACTS / "report-stable-6000-top.png"))
-    assert (ARTIFACTS / "report-stable-6000.png").stat().st_size > 10_000
+    page.screenshot(path=str(ARTIFACTS / f"{report.stem}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{report.stem}-top.png"))
+    assert (ARTIFACTS / f"{report.stem}.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("report", ["profiled"], indirect=True)
+def test_cpu_profiles_sit_side_by_side_and_sort(opened: tuple[Any, dict[str, list[str]]]) -> None:
+    page, problems = opened
+    pair = page.locator("#cpu-profile-pair > .cpu-profile")
+    assert pair.count() == 2
+    left, right = (pair.nth(i).bounding_box() for i in range(2))
+    assert left["y"] == right["y"]
+    assert left["x"] + left["width"] <= right["x"], "side by side, not stacked"
+    table = "#cpu-hot-spots-per-vm-lock-event-plus-stats-3-6"
+    page.click(f"{table} thead th:nth-child(6)")  # seconds, largest first
+    seconds = column(page, table, 5)
+    assert seconds == sorted(seconds, reverse=True)
+    assert page.locator("#cpu-profile a[href$='.flamegraph.svg']").count() == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#cpu-profile").screenshot(path=str(ARTIFACTS / "report-cpu-profile.png"))
+    assert problems == {"console": [], "errors": [], "failed": [], "blocked": []}
 
 
 def test_clicking_a_header_sorts_the_rows_by_that_column(

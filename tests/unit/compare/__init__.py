@@ -1,0 +1,1 @@
+"""Tests of vmmonbench.compare, its terminal rendering, significance and pytest-benchmark export."""

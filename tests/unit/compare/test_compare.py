@@ -1,0 +1,302 @@
+"""compare(): rows and verdicts, the default gate, exit codes, mismatches and the stale hint."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmmonbench.compare import (
+    Comparison,
+    ConfigurationPair,
+    Row,
+    Unit,
+    Verdict,
+    compare,
+    default_rules,
+    exit_code,
+    parse_rules,
+)
+from vmmonbench.errors import EXIT_FAILED, EXIT_OK, BadInputError
+from vmmonbench.results import Results, RunStatus
+
+from .conftest import LEGACY, OPTIMIZED, load_smoke, statement
+
+
+def _rows(comparison: Comparison, subject: str, config: str = OPTIMIZED) -> list[Row]:
+    return [r for r in comparison.rows if r.subject == subject and r.configuration == config]
+
+
+def _row(comparison: Comparison, subject: str, config: str = OPTIMIZED) -> Row:
+    rows = _rows(comparison, subject, config)
+    assert len(rows) == 1, f"{subject}: {rows}"
+    return rows[0]
+
+
+def test_identical_results_pass_with_every_row_unchanged(smoke: Results) -> None:
+    comparison = compare(smoke, smoke)
+    assert exit_code(comparison) == EXIT_OK
+    assert not comparison.regressed
+    assert comparison.default_rules
+    assert comparison.checks
+    assert all(not check.failed for check in comparison.checks)
+    assert {row.verdict for row in comparison.rows} == {Verdict.UNCHANGED}
+    assert comparison.stale_hint is None
+    assert comparison.mismatches == ()
+    labels = [pair.label for pair in comparison.configurations]
+    assert labels == [run.label for run in smoke.runs]
+
+
+def test_rows_cover_summary_metrics_and_statements(smoke: Results) -> None:
+    comparison = compare(smoke, smoke)
+    subjects = {row.subject for row in comparison.rows if row.configuration == OPTIMIZED}
+    for metric in (
+        "statements_per_stats_cycle",
+        "db_time_per_stats_cycle_s",
+        "db_time_s",
+        "rows_written",
+        "rpc_calls",
+        "rpc_bytes",
+        "stats_cycles",
+        "effective_stats_period_s",
+        "utilization",
+        "command_wait_p99_s",
+        "divergent_vms",
+        "UpdateVmDynamic calls",
+        "UpdateVmDynamic calls_per_stats_cycle",
+        "UpdateVmDynamic rows",
+        "UpdateVmDynamic rows_per_stats_cycle",
+        "UpdateVmDynamic total_s",
+        "UpdateVmDynamic mean_s",
+    ):
+        assert metric in subjects
+    row = _row(comparison, "UpdateVmDynamic calls")
+    assert row.sql is not None
+    assert row.sql.startswith("UPDATE vm_dynamic")
+
+
+def test_more_calls_of_a_statement_is_a_regression_named_in_one_line(smoke: Results) -> None:
+    new = load_smoke()
+    statement(new, "new", "UpdateVmDynamic")["calls"] = 58
+    comparison = compare(smoke, new)
+    assert exit_code(comparison) == EXIT_FAILED
+    total = _row(comparison, "UpdateVmDynamic calls")
+    assert total.verdict is Verdict.REGRESSED
+    assert (total.change, total.change_ratio) == (29.0, 1.0)
+    assert not total.failed  # the default gate counts per statistics cycle
+    row = _row(comparison, "UpdateVmDynamic calls_per_stats_cycle")
+    assert (row.baseline, row.new) == (29 / 4, 58 / 4)
+    assert row.verdict is Verdict.REGRESSED
+    assert [check.explanation for check in comparison.failures] == [
+        f"{OPTIMIZED}: UpdateVmDynamic calls_per_stats_cycle 7.25 -> 14.5 (+100%) exceeds +0"
+    ]
+    assert row.failures == (comparison.failures[0].explanation,)
+    assert comparison.ordered_rows()[0] == row
+
+
+def test_fewer_calls_is_an_improvement_and_the_baseline_looks_stale(smoke: Results) -> None:
+    new = load_smoke()
+    statement(new, "new", "UpdateVmDynamic")["calls"] = 3
+    comparison = compare(smoke, new)
+    assert exit_code(comparison) == EXIT_OK
+    assert _row(comparison, "UpdateVmDynamic calls").verdict is Verdict.IMPROVED
+    assert comparison.stale == (
+        f"{OPTIMIZED}: UpdateVmDynamic calls_per_stats_cycle 7.25 -> 0.75 (-90%)",
+    )
+    hint = comparison.stale_hint
+    assert hint is not None
+    assert "baseline looks stale" in hint
+    assert "UpdateVmDynamic calls_per_stats_cycle 7.25 -> 0.75" in hint
+
+
+def test_a_new_statement_is_new_and_its_calls_fail_the_gate(smoke: Results) -> None:
+    new = load_smoke()
+    run = new.run(OPTIMIZED)
+    assert run is not None
+    run.statements.append(
+        {"label": "GetNumaNodeByVmId", "sql": "SELECT * FROM vm_numa_node WHERE vm_id = ?"}
+        | {"calls": 89, "rows": 0, "total_s": 0.01, "mean_s": 0.0001}
+    )
+    comparison = compare(smoke, new)
+    rows = _rows(comparison, "GetNumaNodeByVmId calls")
+    assert [r.verdict for r in rows] == [Verdict.NEW]
+    assert rows[0].baseline is None
+    assert exit_code(comparison) == EXIT_FAILED
+    assert [c.explanation for c in comparison.failures] == [
+        f"{OPTIMIZED}: GetNumaNodeByVmId calls_per_stats_cycle 0 -> 22.25 (from 0) exceeds +0"
+    ]
+
+
+def test_a_statement_gone_is_gone_and_passes(smoke: Results) -> None:
+    new = load_smoke()
+    run = new.run(OPTIMIZED)
+    assert run is not None
+    run.statements = [s for s in run.statements if s["label"] != "UpdateVmDynamic"]
+    comparison = compare(smoke, new)
+    for metric in ("calls", "calls_per_stats_cycle", "rows", "total_s", "mean_s"):
+        assert _row(comparison, f"UpdateVmDynamic {metric}").verdict is Verdict.GONE
+    assert exit_code(comparison) == EXIT_OK
+    assert any("UpdateVmDynamic calls_per_stats_cycle 7.25 -> 0" in s for s in comparison.stale)
+
+
+def test_a_changed_sql_text_under_the_same_label_is_the_same_statement(smoke: Results) -> None:
+    new = load_smoke()
+    entry = statement(new, "new", "UpdateVmDynamic")
+    entry["sql"] = entry["sql"].replace("UPDATE vm_dynamic SET", "UPDATE vm_dynamic SET x=?,")
+    comparison = compare(smoke, new)
+    row = _row(comparison, "UpdateVmDynamic calls")
+    assert row.verdict is Verdict.UNCHANGED
+    assert "SQL text changed" in row.explanation
+    assert row.sql == entry["sql"]
+    assert exit_code(comparison) == EXIT_OK
+
+
+def test_configurations_on_one_side_are_new_or_gone(smoke: Results) -> None:
+    base = load_smoke()
+    base.runs = [run for run in base.runs if run.label != LEGACY]
+    new = load_smoke()
+    new.runs = [run for run in new.runs if run.label != "host-lock+polling-only+3.6"]
+    comparison = compare(base, new)
+    assert ConfigurationPair(None, LEGACY) in comparison.configurations
+    assert ConfigurationPair("host-lock+polling-only+3.6", None) in comparison.configurations
+    new_row = _row(comparison, "configuration", LEGACY)
+    gone_row = _row(comparison, "configuration", "host-lock+polling-only+3.6")
+    assert (new_row.verdict, gone_row.verdict) == (Verdict.NEW, Verdict.GONE)
+    assert exit_code(comparison) == EXIT_OK  # nothing to gate on a configuration seen once
+    assert len(_rows(comparison, "statements", LEGACY)) == 0
+
+
+def test_the_only_unmatched_configurations_on_the_same_axes_are_paired(smoke: Results) -> None:
+    new = load_smoke()
+    run = new.run(OPTIMIZED)
+    assert run is not None
+    run.label = "per-vm-lock+event-plus-stats+vm-numa-skip"
+    statement(new, "new", "UpdateVmDynamic", config=run.label)["calls"] = 100
+    comparison = compare(smoke, new)
+    assert ConfigurationPair(OPTIMIZED, run.label) in comparison.configurations
+    assert any(
+        "compared per-vm-lock+event-plus-stats+4.1 (baseline)" in n for n in comparison.notes
+    )
+    assert _row(comparison, "UpdateVmDynamic calls", run.label).verdict is Verdict.REGRESSED
+    assert exit_code(comparison) == EXIT_FAILED
+
+
+def test_explicit_rules_replace_the_defaults(smoke: Results) -> None:
+    new = load_smoke()
+    statement(new, "new", "UpdateVmDynamic")["calls"] = 58
+    statement(new, "new", "UpdateVmStatistics")["calls"] = 5
+    only_statistics = parse_rules(["statement[UpdateVmStatistics].calls:+50%"])
+    comparison = compare(smoke, new, only_statistics)
+    assert not comparison.default_rules
+    assert exit_code(comparison) == EXIT_OK  # +25 % is within +50 %; UpdateVmDynamic not gated
+    assert f"{OPTIMIZED}: UpdateVmStatistics calls 4 -> 5 (+25%) within +50%" in [
+        c.explanation for c in comparison.checks
+    ]
+    assert len(comparison.checks) == len(smoke.runs)  # one UpdateVmStatistics per configuration
+    strict = compare(smoke, new, parse_rules(["config[*4.1].statement[Update*].calls:+10%"]))
+    assert sorted(c.subject for c in strict.failures) == [
+        "UpdateVmDynamic calls",
+        "UpdateVmStatistics calls",
+    ]
+
+
+def test_a_decrease_rule_fails_when_a_count_drops(smoke: Results) -> None:
+    new = load_smoke()
+    run = new.run(OPTIMIZED)
+    assert run is not None
+    run.summary.cycles["stats"] = 2
+    comparison = compare(smoke, new, parse_rules(["stats_cycles:-10%"]))
+    assert [c.explanation for c in comparison.failures] == [
+        f"{OPTIMIZED}: stats_cycles 4 -> 2 (-50%) drops beyond -10%"
+    ]
+    assert _row(comparison, "stats_cycles").verdict is Verdict.REGRESSED  # more cycles is better
+
+
+def test_statement_times_have_no_samples_and_are_gated_on_the_limit_alone(smoke: Results) -> None:
+    new = load_smoke()
+    entry = statement(new, "new", "UpdateVmDynamic")
+    entry["total_s"] *= 3
+    comparison = compare(smoke, new, parse_rules(["statement[UpdateVmDynamic].total_s:+10%"]))
+    row = _row(comparison, "UpdateVmDynamic total_s")
+    assert row.verdict is Verdict.NOT_SIGNIFICANT
+    assert "no raw samples" in row.explanation
+    assert exit_code(comparison) == EXIT_FAILED
+    assert comparison.failures[0].explanation.endswith("(+200%) exceeds +10%")
+
+
+def test_a_rule_matching_nothing_is_noted(smoke: Results) -> None:
+    comparison = compare(smoke, smoke, parse_rules(["statement[NoSuchStatement].calls:+0"]))
+    assert comparison.notes == (
+        "rule 'statement[NoSuchStatement].calls:+0' matched no row of this comparison",
+    )
+    assert exit_code(comparison) == EXIT_OK
+
+
+def test_different_workloads_are_refused_unless_allowed(smoke: Results) -> None:
+    new = load_smoke()
+    new.workload["vms"] = 26
+    new.workload["seed"] = 8
+    with pytest.raises(BadInputError) as caught:
+        compare(smoke, new, base_name="base.json", new_name="new.json")
+    message = caught.value.message
+    assert message.startswith("base.json and new.json are not comparable: workload differs in ")
+    assert "seed 7 vs 8" in message
+    assert "vms 25 vs 26" in message
+    allowed = compare(smoke, new, allow_mismatch=True)
+    assert allowed.mismatches == ("workload differs in seed 7 vs 8, vms 25 vs 26",)
+
+
+def test_cosmetic_workload_keys_do_not_matter(smoke: Results) -> None:
+    new = load_smoke()
+    new.workload["name"] = "smoke-copy"
+    new.workload["description"] = "the same workload under another name"
+    assert compare(smoke, new).mismatches == ()
+
+
+def test_a_different_database_or_an_incomplete_run_is_a_mismatch(smoke: Results) -> None:
+    new = load_smoke()
+    new.environment["db_dialect"] = "postgresql"
+    new.status = RunStatus.INTERRUPTED
+    with pytest.raises(
+        BadInputError, match="database sqlite vs postgresql; new is not a complete run"
+    ):
+        compare(smoke, new)
+    assert len(compare(smoke, new, allow_mismatch=True).mismatches) == 2
+
+
+def test_no_configuration_in_common_is_bad_input_even_when_allowed(
+    smoke: Results, stable: Results
+) -> None:
+    smoke.runs = [run for run in smoke.runs if run.label == OPTIMIZED]
+    stable.runs = [run for run in stable.runs if run.label == "host-lock+polling-only+3.6"]
+    with pytest.raises(BadInputError, match="no configuration in common"):
+        compare(smoke, stable, allow_mismatch=True)
+
+
+def test_two_real_runs_of_the_gate_workload_have_identical_counts(
+    gate_runs: tuple[Results, Results],
+) -> None:
+    first, second = gate_runs
+    comparison = compare(first, second, default_rules(times=False))
+    assert exit_code(comparison) == EXIT_OK
+    counts = [row for row in comparison.rows if row.unit is Unit.COUNT]
+    assert len(counts) > 200
+    assert {row.verdict for row in counts} == {Verdict.UNCHANGED}
+    assert comparison.stale == ()
+
+
+def test_verdict_counts_and_ordering(smoke: Results) -> None:
+    new = load_smoke()
+    statement(new, "new", "UpdateVmDynamic")["calls"] = 58
+    statement(new, "new", "UpdateVmStatistics")["calls"] = 3
+    comparison = compare(smoke, new)
+    counts = comparison.verdict_counts()
+    assert set(counts) == set(Verdict)
+    assert counts[Verdict.REGRESSED] == 2
+    assert counts[Verdict.IMPROVED] == 2
+    assert sum(counts.values()) == len(comparison.rows)
+    changed = comparison.ordered_rows(changed_only=True)
+    assert [r.subject for r in changed] == [
+        "UpdateVmDynamic calls_per_stats_cycle",  # failed the gate: first
+        "UpdateVmDynamic calls",
+        "UpdateVmStatistics calls",
+        "UpdateVmStatistics calls_per_stats_cycle",
+    ]
