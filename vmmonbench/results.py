@@ -80,6 +80,7 @@ class RunResult:
     cpu_profile: dict[str, Any] = field(default_factory=dict)
     world: dict[str, Any] = field(default_factory=dict)
     faults: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
     wall_s: float = 0.0
     error: str | None = None
 

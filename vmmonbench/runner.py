@@ -51,6 +51,8 @@ from vmmonbench.world import WorldDriver
 SQLITE_FILE = "vmmonbench.db"
 TEMPLATE_FILE = ".template.db"
 DRAIN_TIMEOUT_S = 600.0
+WATCH_EVERY_S = 0.5
+MEMORY_SAMPLES = 200
 
 
 class Progress(Protocol):
@@ -456,7 +458,10 @@ class Runner:
             devices_per_vm_hour=w.devices_change_per_vm_hour,
         )
         watcher_done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(core, watcher_done), daemon=True)
+        memory: list[tuple[float, int]] = []
+        watcher = threading.Thread(
+            target=self._watch, args=(core, watcher_done, memory), daemon=True
+        )
         watcher.start()
         profiling = self._start_cpu_profile(config.label)
         try:
@@ -508,6 +513,10 @@ class Runner:
             "expected_events_lost": scheduler.expected_events_lost,
         }
         result.faults = self._faults_seen(controls, result)
+        result.memory = {
+            "rss_samples": _thin(memory, MEMORY_SAMPLES),
+            "rss_end_bytes": _rss_bytes(),
+        }
         if self._cpu is not None or self.options.profile:
             result.cpu_profile = self._cpu_profile_section(files, result.statements)
         if interrupted:
@@ -553,16 +562,39 @@ class Runner:
         snapshots = {host_id: client.call("Sim.snapshot") for host_id, client in controls.items()}
         return check_consistency(core.db.engine, snapshots)
 
-    def _watch(self, core: MonitoringCore, done: threading.Event) -> None:
-        # progress for the user, and a dead fake host turns the run into a failed one
-        while not done.wait(0.5):
+    def _watch(
+        self, core: MonitoringCore, done: threading.Event, memory: list[tuple[float, int]]
+    ) -> None:
+        # progress for the user, the runner's memory over time, and a dead fake host turns the
+        # run into a failed one
+        while not done.wait(WATCH_EVERY_S):
             assert self._processes is not None
             died = self._processes.died()
             if died is not None:
                 self._fail(died)
                 return
+            now = min(core.clock.now(), self.workload.duration_s)
+            memory.append((round(now, 3), _rss_bytes()))
             stats = sum(1 for s in core.recorder.samples if s.kind == "stats")
-            self.progress.update(min(core.clock.now(), self.workload.duration_s), stats)
+            self.progress.update(now, stats)
+
+
+def _rss_bytes() -> int:
+    """This process's resident memory now (Linux /proc; 0 where unavailable)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _thin(points: list[tuple[float, int]], limit: int) -> list[tuple[float, int]]:
+    if len(points) <= limit:
+        return points
+    step = len(points) / limit
+    return [points[int(i * step)] for i in range(limit)] + [points[-1]]
 
 
 def _peak_rss_bytes() -> int:
