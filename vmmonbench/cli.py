@@ -5,8 +5,9 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
@@ -39,7 +40,7 @@ from vmmonbench.fakehost import (
 from vmmonbench.fakehosts import parse_connect
 from vmmonbench.faults import parse_fault
 from vmmonbench.render.compare_terminal import print_comparison
-from vmmonbench.render.html import write_report
+from vmmonbench.render.html import write_comparison_report, write_report, write_sweep_report
 from vmmonbench.render.terminal import TerminalProgress, print_results, scaling_table
 from vmmonbench.results import Results, write_atomic
 from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
@@ -125,6 +126,13 @@ def run(
     print_results(results, console)
     console.print(f"results: {results_path}\nreport:  {report_path}")
     raise typer.Exit(exit_code(results))
+
+
+def _write(path: Path, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise BadInputError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _console() -> Console:
@@ -233,8 +241,6 @@ def compare(
     html: Annotated[Path | None, typer.Option(help="Write the comparison as HTML.")] = None,
 ) -> None:
     """Compare two results files and gate on regressions (exit 1 on a regression)."""
-    if html is not None:
-        raise NotAvailableError("compare --html is not available yet in this version")
     if counts_only and fail_if:
         raise BadInputError("--counts-only chooses the default rules; it cannot go with --fail-if")
     rules = parse_rules(fail_if or ())  # a bad rule is bad input before anything is loaded
@@ -247,6 +253,9 @@ def compare(
         new_name=str(new),
     )
     print_comparison(comparison, _console(), show_all=show_all)
+    if html is not None:  # written on a regression too: that is when it is read
+        _write(html, lambda: write_comparison_report(comparison, html))
+        print(f"comparison report: {html}")
     raise typer.Exit(comparison_exit_code(comparison))
 
 
@@ -275,10 +284,7 @@ def report(
     """Re-render the HTML report of stored results."""
     stored = Results.load(results)
     target = output or results.with_name("report.html")
-    try:
-        write_report(stored, target)
-    except OSError as exc:
-        raise BadInputError(f"cannot write {target}: {exc.strerror}") from None
+    _write(target, lambda: write_report(stored, target, assets_dir=results.parent))
     print(f"report: {target}")
 
 
@@ -328,8 +334,9 @@ def sweep(
     with _stop_on_signals(options.stop):
         outcome = run_sweep(options, TerminalProgress(console))
     outcome.save(out_dir / "sweep.json")
+    write_sweep_report(asdict(outcome), out_dir / "sweep.html")
     console.print(scaling_table(outcome.models))
-    console.print(f"sweep: {out_dir / 'sweep.json'}")
+    console.print(f"sweep: {out_dir / 'sweep.json'}\nreport: {out_dir / 'sweep.html'}")
     raise typer.Exit(
         {"complete": EXIT_OK, "interrupted": EXIT_INTERRUPTED}.get(outcome.status, EXIT_FAILED)
     )

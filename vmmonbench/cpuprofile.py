@@ -10,9 +10,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import orjson
+
+from vmmonbench.hotspots import MONITORING_CODE, code_vs_db, hot_spots, sample_count
 
 DEFAULT_RATE_HZ = 50
 ATTACH_GRACE_S = 1.5
@@ -146,3 +151,53 @@ def _first_line(path: Path) -> str:
             if text and not text.startswith("py-spy>"):
                 return text
     return ""
+
+
+class ProfilingSession:
+    """CPU profiling over a whole run: one recording per configuration, or one reason why not.
+
+    The first failure to attach disables profiling for the rest of the run, with one message.
+    """
+
+    def __init__(self, profiler: CpuProfiler, notify: Callable[[str], None]) -> None:
+        self.profiler = profiler
+        self.notify = notify
+        self.unavailable: str | None = None
+        self._recording = False
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """The run-level record for results.json."""
+        if self.unavailable is None:
+            return {"requested": True, "available": True}
+        return {"requested": True, "available": False, "reason": self.unavailable}
+
+    def start(self, label: str) -> None:
+        """Start recording a configuration (does nothing once profiling is unavailable)."""
+        if self.unavailable is not None:
+            return
+        reason = self.profiler.start(label)
+        if reason is not None:
+            self.unavailable = reason
+            self.notify(f"CPU profiles disabled: {reason}")
+        self._recording = reason is None
+
+    def stop(self, statements: list[dict[str, Any]]) -> dict[str, Any]:
+        """Stop recording; the configuration's CPU profile section for results.json."""
+        files = self.profiler.stop() if self._recording else None
+        self._recording = False
+        if files is None:
+            return {"available": False, "reason": self.unavailable or "no profile was written"}
+        profile = orjson.loads(files.speedscope.read_bytes())
+        rate = self.profiler.rate_hz / 2  # two recorders, half the rate each
+        monitoring = hot_spots(profile, rate_hz=rate, attribute_to=MONITORING_CODE)
+        return {
+            "available": True,
+            "rate_hz": rate,
+            "samples": sample_count(profile),
+            "speedscope": files.speedscope.name,
+            "flamegraph": files.flamegraph.name,
+            "hot_spots": [spot.to_dict() for spot in hot_spots(profile, rate_hz=rate)],
+            "monitoring_hot_spots": [spot.to_dict() for spot in monitoring],
+            "code_vs_db": code_vs_db(monitoring, statements),
+        }

@@ -14,8 +14,9 @@ import orjson
 from vmmonbench import __version__
 from vmmonbench.configuration import Configuration
 from vmmonbench.errors import BadInputError
+from vmmonbench.progress import Progress
 from vmmonbench.results import Results, RunStatus, write_atomic
-from vmmonbench.runner import Progress, RunOptions, run_workload
+from vmmonbench.runner import RunOptions, run_workload
 from vmmonbench.scaling import CapacityModel, ScalingPoint, capacity_model
 from vmmonbench.workload import Workload
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,39 +11,19 @@ import pytest
 from vmmonbench.render.html import write_report
 from vmmonbench.results import Results
 
+from .offline import ARTIFACTS, NO_PROBLEMS, chromium, column, open_offline
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "results"
-ARTIFACTS = ROOT / "test-artifacts"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "results"
 LEGACY_TABLE = "#statements-per-vm-lock-event-plus-stats-3-6"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (skips without it; fails when `CI` is set)."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests must run in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    """Headless Chromium for this module."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -59,39 +38,8 @@ def report(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 @pytest.fixture
 def opened(browser: Any, report: Path) -> Iterator[tuple[Any, dict[str, list[str]]]]:
     """The report opened with every network request refused; what the page complained about."""
-    context = browser.new_context(offline=True, viewport={"width": 1360, "height": 900})
-    url = report.as_uri()
-    problems: dict[str, list[str]] = {"console": [], "errors": [], "failed": [], "blocked": []}
-
-    def refuse_all_but_the_report(route: Any) -> None:
-        if route.request.url == url:
-            route.continue_()
-        else:
-            problems["blocked"].append(route.request.url)
-            route.abort()
-
-    context.route("**/*", refuse_all_but_the_report)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda m: problems["console"].append(m.text) if m.type in {"error", "warning"} else None,
-    )
-    page.on("pageerror", lambda e: problems["errors"].append(str(e)))
-    page.on("requestfailed", lambda r: problems["failed"].append(r.url))
-    page.goto(url, wait_until="load")
-    try:
-        yield page, problems
-    finally:
-        context.close()
-
-
-def column(page: Any, table: str, index: int) -> list[float]:
-    """The numeric sort keys of one column, in the order the rows are shown."""
-    values: list[str] = page.eval_on_selector_all(
-        f"{table} tbody tr",
-        f"rows => rows.map(r => r.cells[{index}].getAttribute('data-value'))",
-    )
-    return [float(v) for v in values]
+    with open_offline(browser, report) as found:
+        yield found
 
 
 @pytest.mark.parametrize("report", ["stable-6000", "profiled"], indirect=True)
@@ -100,7 +48,7 @@ def test_report_opens_offline_without_errors_or_requests(
 ) -> None:
     page, problems = opened
     assert page.title().startswith("vmmonbench report: stable")
-    assert problems == {"console": [], "errors": [], "failed": [], "blocked": []}
+    assert problems == NO_PROBLEMS
     assert page.locator("#hot-spots-pair figure").count() == 2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{report.stem}.png"), full_page=True)
@@ -123,7 +71,7 @@ def test_cpu_profiles_sit_side_by_side_and_sort(opened: tuple[Any, dict[str, lis
     assert page.locator("#cpu-profile a[href$='.flamegraph.svg']").count() == 2
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#cpu-profile").screenshot(path=str(ARTIFACTS / "report-cpu-profile.png"))
-    assert problems == {"console": [], "errors": [], "failed": [], "blocked": []}
+    assert problems == NO_PROBLEMS
 
 
 def test_clicking_a_header_sorts_the_rows_by_that_column(

@@ -102,3 +102,51 @@ def test_cdf_chart_clamps_values_below_the_floor() -> None:
     assert line.attrs["d"].startswith("M64.0 ")  # the 0 s wait is drawn at the floor
     assert "a (3 samples)" in chart
     assert "b (0 samples)" in chart
+
+
+def test_paired_bars_put_the_baseline_above_the_new_value_on_one_scale() -> None:
+    chart = svg.paired_bars(
+        [
+            svg.PairedBar("<b>UpdateVmDynamic</b>", 1.0, 2.0, "1 s", "2 s & more", "regressed"),
+            svg.PairedBar("GetVmsRunningOnVds", 0.5, 0.0, "500 ms", "gone", "gone"),
+        ],
+        title="changes <top>",
+        scale_max=4.0,
+        width=570,
+    )
+    tree = parse(str(chart))
+    groups = tree.find_all("g")
+    assert [g.attrs["class"] for g in groups] == ["t-regressed", "t-gone"]
+    rects = [(r.attrs["class"], float(r.attrs["width"])) for r in tree.find_all("rect")]
+    assert rects == [("bar base", 100.0), ("bar new", 200.0), ("bar base", 50.0), ("bar new", 0.0)]
+    ys = [float(r.attrs["y"]) for r in groups[0].find_all("rect")]
+    assert ys[0] < ys[1]  # baseline above
+    assert "&lt;b&gt;UpdateVmDynamic&lt;/b&gt;" in chart
+    assert "2 s &amp; more" in chart
+    assert groups[0].find_all("title")[0].text() == "<b>UpdateVmDynamic</b>: 1 s -> 2 s & more"
+    assert "nothing to draw" in svg.paired_bars([], title="t")
+
+
+def test_dashed_series_and_series_left_out_of_the_legend() -> None:
+    chart = svg.line_chart(
+        [
+            svg.Series("measured", [(1.0, 1.0), (2.0, 2.0)], "s0", line=False),
+            svg.Series(
+                "fitted", [(0.0, 0.5), (3.0, 3.5)], "s0", marker="none", dashed=True, legend=False
+            ),
+        ],
+        title="t",
+        x=svg.Axis("n", 1.0, 1000.0, log=True),
+        y=svg.Axis("s", 0.0, 4.0),
+    )
+    tree = parse(str(chart))
+    legend = [g.text() for g in tree.find_all("g") if "legend" in g.classes()]
+    assert legend == ["measured"]
+    drawn = [
+        g for g in tree.find_all("g") if "series" in g.classes() and "legend" not in g.classes()
+    ]
+    assert drawn[1].classes() == {"series", "t-s0", "dashed"}
+    ticks = [
+        t.text() for g in tree.find_all("g") if "axes" in g.classes() for t in g.find_all("text")
+    ]
+    assert ticks[-4:] == ["1", "10", "100", "1000"]

@@ -6,12 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
 from vmmonbench.render import format as fmt
 from vmmonbench.render import svg
+from vmmonbench.render.links import file_href
 from vmmonbench.render.report.view import NOT_RECORDED, Config, num, paired, plural
 from vmmonbench.render.selection import is_monitoring_statement
 from vmmonbench.results import Results
@@ -142,11 +142,10 @@ def breakable(text: str, after: str) -> Markup:
 def profile_file(
     kind: Literal["flame graph", "speedscope profile"], name: Any
 ) -> ProfileFile | None:
-    """A link relative to the report's folder, for a plain file name only (no folders)."""
+    """A link relative to the results folder, for a plain file name only (no folders)."""
     if not isinstance(name, str) or not name:
         return None
-    plain = "/" not in name and "\\" not in name and name not in {".", ".."}
-    return ProfileFile(kind, name, quote(name, safe="") if plain else None)
+    return ProfileFile(kind, name, file_href("", name) if "/" not in name else None)
 
 
 def _profile(config: Config, fallback: str, scale: float) -> CpuProfile:

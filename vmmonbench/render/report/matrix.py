@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from vmmonbench.configuration import STATS_DELAY_S
 from vmmonbench.render import format as fmt
-from vmmonbench.render.report.view import Config, decimal, text
+from vmmonbench.render.report.view import Config, text
+from vmmonbench.render.shell import decimal
 from vmmonbench.results import Results, RunResult
 
 

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
-import orjson
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from vmmonbench.render import format as fmt
+from vmmonbench.render.links import folder_href
 from vmmonbench.render.report.commands import command_waits
 from vmmonbench.render.report.cpu_profile import cpu_profile
 from vmmonbench.render.report.floor import floor
@@ -23,15 +16,14 @@ from vmmonbench.render.report.scaling import scaling
 from vmmonbench.render.report.server import server_statements
 from vmmonbench.render.report.statements import hot_spots, statements
 from vmmonbench.render.report.timeline import timeline
-from vmmonbench.render.report.view import Section, configs, decimal
+from vmmonbench.render.report.view import Section, configs
+from vmmonbench.render.shell import Block, render_page, safe_json
 from vmmonbench.results import Results, write_atomic
 
 EMBEDDED_NOTE = (
     "results.json without the raw per-cycle samples (runs[].cycles) and raw command lock waits "
     "(runs[].commands.waits_s); the charts were drawn from them"
 )
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
-_JSON_ESCAPES |= {"\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 SECTIONS: tuple[Section, ...] = (
     Section("overview", "Run", overview),
@@ -47,26 +39,40 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def render_report(results: Results) -> str:
-    """The whole report as one self-contained HTML page (no external resources)."""
+def render_report(
+    results: Results, *, assets_dir: Path | None = None, report_dir: Path | None = None
+) -> str:
+    """The whole report as one self-contained HTML page (no external resources).
+
+    The CPU profile files are linked, not embedded: `assets_dir` is the folder holding them
+    (the results folder) and `report_dir` the folder the page will be saved in (default: the
+    current folder). Without `assets_dir` the links are plain file names, for a report saved
+    beside its results.
+    """
     shown = configs(results)
-    css, js = _asset("report.css"), _asset("report.js")
-    template = _environment().get_template("report.html.j2")
-    return template.render(
+    return render_page(
+        "report.html.j2",
+        kind="report",
+        version=results.vmmonbench_version,
         results=results,
         configs=shown,
-        sections=[(section, section.build(results, shown)) for section in SECTIONS],
-        css=Markup(css),
-        js=Markup(js),
-        style_hash=_csp_hash(css),
-        script_hash=_csp_hash(js),
+        blocks=[
+            Block(section.id, section.title, section.template, section.build(results, shown))
+            for section in SECTIONS
+        ],
+        assets=folder_href(assets_dir, report_dir) if assets_dir is not None else "",
         data=embedded_json(results),
     )
 
 
-def write_report(results: Results, path: Path) -> None:
-    """Render the report and replace `path` with it atomically."""
-    write_atomic(path, render_report(results).encode("utf-8"))
+def write_report(results: Results, path: Path, *, assets_dir: Path | None = None) -> None:
+    """Render the report and replace `path` with it atomically.
+
+    `assets_dir`: the folder holding the results and their profile files, when the report is
+    written elsewhere (`vmmonbench report RESULTS -o OTHER.html`); links then lead there.
+    """
+    html = render_report(results, assets_dir=assets_dir, report_dir=path.parent)
+    write_atomic(path, html.encode("utf-8"))
 
 
 def embedded_json(results: Results) -> Markup:
@@ -77,30 +83,4 @@ def embedded_json(results: Results) -> Markup:
         run["cycles_count"] = len(run.pop("cycles", None) or [])
         commands = run.get("commands") or {}
         commands.pop("waits_s", None)
-    text = orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
-    return Markup(re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text))
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("vmmonbench.render", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        seconds=fmt.seconds, count=fmt.count, percent=fmt.percent, size=fmt.size, decimal=decimal
-    )
-    return env
-
-
-@cache
-def _asset(name: str) -> str:
-    return (resources.files("vmmonbench.render") / "templates" / name).read_text("utf-8")
-
-
-def _csp_hash(text: str) -> str:
-    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-    return f"'sha256-{digest}'"
+    return safe_json(data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -12,6 +11,7 @@ import orjson
 
 from vmmonbench.render import format as fmt
 from vmmonbench.render.selection import legacy_and_optimized
+from vmmonbench.render.shell import slug
 from vmmonbench.results import Results, RunResult
 
 TONES = 8
@@ -65,26 +65,17 @@ def configs(results: Results) -> list[Config]:
     slugs: set[str] = set()
     found = []
     for run in ordered:
-        slug = re.sub(r"[^a-z0-9]+", "-", run.label.lower()).strip("-") or "run"
-        while slug in slugs:
-            slug += "-x"
-        slugs.add(slug)
         tone = f"s{next(i for i, r in enumerate(results.runs) if r is run) % TONES}"
         role: Literal["legacy", "optimized", ""] = (
             "legacy" if run is legacy else "optimized" if run is optimized else ""
         )
-        found.append(Config(run, slug, tone, role))
+        found.append(Config(run, slug(run.label, slugs, fallback="run"), tone, role))
     return found
 
 
 def paired(configs: Sequence[Config]) -> bool:
     """Whether the first two configurations are the 3.6 and 4.1 designs, to show side by side."""
     return [c.role for c in configs[:2]] == ["legacy", "optimized"]
-
-
-def decimal(value: float | None) -> str:
-    """A count rounded to one decimal (per-cycle averages)."""
-    return fmt.count(None if value is None else round(value, 1))
 
 
 def num(data: Mapping[str, Any], key: str) -> float:

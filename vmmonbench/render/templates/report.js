@@ -1,4 +1,5 @@
-// vmmonbench report: sortable tables, row filters, SQL expand/collapse, everything open in print.
+// vmmonbench pages: sortable tables, row filters, hidden rows on demand, SQL expand/collapse,
+// everything open in print.
 (function () {
   "use strict";
 
@@ -56,16 +57,35 @@
     });
   });
 
+  // data-filter names one table id, or several separated by spaces
   document.querySelectorAll("input[data-filter]").forEach(function (input) {
-    var table = document.getElementById(input.getAttribute("data-filter"));
-    if (!table) {
-      return;
-    }
+    var tables = input.getAttribute("data-filter").split(" ").map(function (id) {
+      return document.getElementById(id);
+    }).filter(function (table) {
+      return table && table.tBodies.length;
+    });
     input.addEventListener("input", function () {
       var needle = input.value.trim().toLowerCase();
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-        row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+      tables.forEach(function (table) {
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+          row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+        });
       });
+    });
+  });
+
+  // rows marked "quiet" stay hidden (by CSS) until their scope gets the class show-quiet
+  document.querySelectorAll("button.toggle-quiet").forEach(function (button) {
+    var scope = document.getElementById(button.getAttribute("data-scope"));
+    var showLabel = button.textContent;
+    if (!scope) {
+      return;
+    }
+    button.addEventListener("click", function () {
+      var show = !scope.classList.contains("show-quiet");
+      scope.classList.toggle("show-quiet", show);
+      button.setAttribute("aria-pressed", show ? "true" : "false");
+      button.textContent = show ? button.getAttribute("data-hide-label") : showLabel;
     });
   });
 

@@ -1,4 +1,4 @@
-"""Hand-built inline SVG charts (horizontal bars, lines over time, CDFs) with every text escaped."""
+"""Line charts over shared (linear or log) axes, and empirical CDFs drawn as step lines."""
 
 from __future__ import annotations
 
@@ -9,29 +9,15 @@ from typing import Literal
 
 from markupsafe import Markup, escape
 
-Formatter = Callable[[float], str]
+from vmmonbench.render.svg.base import Formatter, svg_open, tone
+
 Marker = Literal["circle", "square", "cross", "none"]
 
-FONT_PX = 12
-LABEL_CHARS = 64  # longer bar labels are cut (the full text stays in the tooltip)
 LEGEND_ROW_PX = 18
-# Bar charts leave room after the longest bar for its value text ("1.06 s · 186,000 calls").
-VALUE_TEXT_PX = 170
 
 
 def _plain(value: float) -> str:
     return f"{value:g}"
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """One horizontal bar: its label above it, its formatted value after it."""
-
-    label: str
-    value: float
-    text: str
-    tone: str = "neutral"
-    tooltip: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +42,14 @@ class Series:
     step: bool = False
     marker: Marker = "circle"
     hollow: bool = False
+    dashed: bool = False
+    legend: bool = True  # False: drawn, not named under the chart
+
+    @property
+    def classes(self) -> str:
+        """The class attribute of the series' group."""
+        extra = (" hollow" if self.hollow else "") + (" dashed" if self.dashed else "")
+        return f"series t-{tone(self.tone)}{extra}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,38 +59,6 @@ class Distribution:
     name: str
     values: Sequence[float]
     tone: str
-
-
-def horizontal_bars(
-    bars: Sequence[Bar],
-    *,
-    title: str,
-    scale_max: float | None = None,
-    width: int = 560,
-) -> Markup:
-    """Bars scaled to `scale_max` (default: the largest value), so charts can share a scale."""
-    row_px = FONT_PX + 20
-    top = 6
-    height = top + row_px * max(len(bars), 1) + 4
-    longest = max((bar.value for bar in bars), default=0.0)
-    scale = scale_max if scale_max and scale_max > 0 else longest
-    room = width - VALUE_TEXT_PX
-    parts = [_svg_open(title, width, height, "bars")]
-    if not bars:
-        parts.append(f'<text class="note" x="0" y="{top + FONT_PX}">nothing to draw</text>')
-    for index, bar in enumerate(bars):
-        y = top + index * row_px
-        length = max(room * bar.value / scale, 1.0) if scale > 0 and bar.value > 0 else 0.0
-        tip = bar.tooltip or f"{bar.label}: {bar.text}"
-        parts.append(
-            f'<g class="t-{_tone(bar.tone)}"><title>{escape(tip)}</title>'
-            f'<text class="label" x="0" y="{y + FONT_PX}">{escape(_cut(bar.label))}</text>'
-            f'<rect class="bar" x="0" y="{y + FONT_PX + 4}" width="{length:.1f}" height="11"/>'
-            f'<text class="value" x="{length + 6:.1f}" y="{y + FONT_PX + 14}">'
-            f"{escape(bar.text)}</text></g>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
 
 
 def line_chart(
@@ -109,13 +71,14 @@ def line_chart(
     plot_height: int = 200,
 ) -> Markup:
     """Series over shared axes, a legend under the x axis naming each series."""
-    left, right, top = 64, 16, 10
+    left, right, top = 64, 30, 10
     bottom = top + plot_height
     legend_top = bottom + 54
-    height = legend_top + LEGEND_ROW_PX * len(series) + 4
+    named = [s for s in series if s.legend]
+    height = legend_top + LEGEND_ROW_PX * len(named) + 4
     sx = _scale(x, left, width - right)
     sy = _scale(y, bottom, top)
-    parts = [_svg_open(title, width, height, "lines"), _axes(x, y, sx, sy, left, width - right)]
+    parts = [svg_open(title, width, height, "lines"), _axes(x, y, sx, sy, left, width - right)]
     parts.append(
         f'<text class="axis-label" x="{(left + width - right) / 2:.1f}" y="{bottom + 32}" '
         f'text-anchor="middle">{escape(x.label)}</text>'
@@ -124,16 +87,14 @@ def line_chart(
     )
     for s in series:
         points = [(sx(px), sy(py)) for px, py in s.points]
-        classes = f"series t-{_tone(s.tone)}{' hollow' if s.hollow else ''}"
-        parts.append(f'<g class="{classes}"><title>{escape(s.name)}</title>')
+        parts.append(f'<g class="{s.classes}"><title>{escape(s.name)}</title>')
         if s.line and len(points) > 1:
             parts.append(f'<path class="line" d="{_line_path(points, step=s.step)}"/>')
         if s.marker != "none" and points:
             parts.append(f'<path class="marker {s.marker}" d="{_markers(points, s.marker)}"/>')
         parts.append("</g>")
-    for index, s in enumerate(series):
+    for index, s in enumerate(named):
         ly = legend_top + index * LEGEND_ROW_PX
-        classes = f"series t-{_tone(s.tone)}{' hollow' if s.hollow else ''}"
         line = f'<path class="line" d="M{left - 4} {ly - 4}h24"/>' if s.line else ""
         marker = (
             f'<path class="marker {s.marker}" d="{_markers([(left + 8, ly - 4)], s.marker)}"/>'
@@ -141,7 +102,7 @@ def line_chart(
             else ""
         )
         parts.append(
-            f'<g class="{classes} legend">{line}{marker}'
+            f'<g class="{s.classes} legend">{line}{marker}'
             f'<text x="{left + 28}" y="{ly}">{escape(s.name)}</text></g>'
         )
     parts.append("</svg>")
@@ -191,23 +152,6 @@ def cdf_points(values: Sequence[float], max_points: int) -> list[tuple[float, fl
     points = [(ordered[0], 0.0)]
     points += [(ordered[i], (i + 1) / n) for i in picked]
     return points
-
-
-def _svg_open(title: str, width: int, height: int, kind: str) -> str:
-    # no xmlns: inline SVG in HTML does not need it, and the report holds no external URL
-    return (
-        f'<svg class="chart {kind}" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}" '
-        f'preserveAspectRatio="xMinYMin meet"><title>{escape(title)}</title>'
-    )
-
-
-def _tone(tone: str) -> str:
-    return "".join(ch for ch in tone if ch.isalnum() or ch == "-") or "neutral"
-
-
-def _cut(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def _scale(axis: Axis, start: float, end: float) -> Callable[[float], float]:

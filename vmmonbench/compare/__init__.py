@@ -1,0 +1,72 @@
+"""Compare two results: rows with verdicts, and the regression gate's checks (data, no output).
+
+Rule grammar (`--fail-if`, repeatable; see `parse_rule`):
+
+    rule  := [ "config[" GLOB "]." ] [ "statement[" GLOB "]." ] METRIC ":" LIMIT
+    LIMIT := [ "+" | "-" ] NUMBER [ "%" ]
+
+`+N` fails when the new value exceeds the baseline by more than N (in the metric's unit:
+calls, rows, seconds, bytes); `+N%` by more than N percent; `-N` and `-N%` fail on a decrease
+beyond N. No sign means `+`, as in pytest-benchmark's `mean:5%`. A GLOB is a shell pattern
+(`*`, `?`, `[...]`) matched case-sensitively against configuration or statement labels.
+
+Counts fail on the limit alone. Measured values with raw per-cycle samples (times, bytes) fail
+only when the limit is exceeded *and* a two-sided Mann-Whitney U test of the samples gives
+p < alpha (0.05); otherwise their row reads "not significant". Statement times (`total_s`,
+`mean_s`) have no raw samples and are checked on the limit alone.
+"""
+
+from vmmonbench.compare.comparison import (
+    COSMETIC_WORKLOAD_KEYS,
+    TIME_THRESHOLD,
+    Comparison,
+    compare,
+    exit_code,
+    incomparabilities,
+)
+from vmmonbench.compare.metrics import (
+    STATEMENT_METRICS,
+    SUMMARY_METRICS,
+    Better,
+    Metric,
+    Unit,
+    Verdict,
+)
+from vmmonbench.compare.rows import ConfigurationPair, Row
+from vmmonbench.compare.rules import (
+    COUNT_RULES,
+    DEFAULT_RULES,
+    TIME_RULES,
+    Check,
+    Rule,
+    default_rules,
+    parse_rule,
+    parse_rules,
+)
+from vmmonbench.compare.speedup import speedup_check
+
+__all__ = [
+    "COSMETIC_WORKLOAD_KEYS",
+    "COUNT_RULES",
+    "DEFAULT_RULES",
+    "STATEMENT_METRICS",
+    "SUMMARY_METRICS",
+    "TIME_RULES",
+    "TIME_THRESHOLD",
+    "Better",
+    "Check",
+    "Comparison",
+    "ConfigurationPair",
+    "Metric",
+    "Row",
+    "Rule",
+    "Unit",
+    "Verdict",
+    "compare",
+    "default_rules",
+    "exit_code",
+    "incomparabilities",
+    "parse_rule",
+    "parse_rules",
+    "speedup_check",
+]

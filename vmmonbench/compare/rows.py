@@ -1,0 +1,257 @@
+"""Rows of a comparison: one metric of one configuration or statement, baseline beside new."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vmmonbench.compare.metrics import (
+    PER_STATS_CYCLE_SUFFIX,
+    STATEMENT_METRICS,
+    SUMMARY_METRICS,
+    Better,
+    Unit,
+    Verdict,
+)
+from vmmonbench.compare.text import percent_text, ratio, same, show
+from vmmonbench.results import Results, RunResult
+from vmmonbench.stats import Significance, mann_whitney
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One metric of one configuration (or of one statement in it), baseline beside new."""
+
+    configuration: str
+    metric: str
+    unit: Unit
+    baseline: float | None
+    new: float | None
+    verdict: Verdict
+    explanation: str
+    better: Better = Better.LOWER
+    sampled: bool = False  # the metric has raw per-cycle samples for a significance test
+    statement: str | None = None
+    sql: str | None = None
+    significance: Significance | None = None
+    failures: tuple[str, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        """A count: any change is real."""
+        return self.unit is Unit.COUNT
+
+    @property
+    def subject(self) -> str:
+        """`UpdateVmDynamic calls` for a statement row, the metric name otherwise."""
+        return f"{self.statement} {self.metric}" if self.statement is not None else self.metric
+
+    @property
+    def change(self) -> float | None:
+        """new - baseline (None when a side is missing)."""
+        if self.baseline is None or self.new is None:
+            return None
+        return self.new - self.baseline
+
+    @property
+    def change_ratio(self) -> float | None:
+        """(new - baseline) / baseline: 1.0 is +100 %; +-inf from zero; None if a side is absent."""
+        if self.baseline is None or self.new is None:
+            return None
+        return ratio(self.baseline, self.new)
+
+    @property
+    def failed(self) -> bool:
+        """True when a gate check failed on this row."""
+        return bool(self.failures)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationPair:
+    """A configuration of the baseline and its counterpart in the new results (None: absent)."""
+
+    base: str | None
+    new: str | None
+
+    @property
+    def label(self) -> str:
+        """The label its rows carry: the new one, or the baseline's for a configuration gone."""
+        label = self.new if self.new is not None else self.base
+        assert label is not None
+        return label
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """NEW or GONE for a configuration on one side only, else None."""
+        if self.base is None:
+            return Verdict.NEW
+        return Verdict.GONE if self.new is None else None
+
+
+def configuration_rows(
+    pair: ConfigurationPair, base: Results, new: Results, threshold: float, alpha: float
+) -> list[Row]:
+    old = base.run(pair.base) if pair.base is not None else None
+    now = new.run(pair.new) if pair.new is not None else None
+    if old is None or now is None:
+        where = "new results" if pair.verdict is Verdict.NEW else "baseline"
+        verdict = pair.verdict or Verdict.NEW
+        explanation = f"configuration only in the {where}"
+        return [Row(pair.label, "configuration", Unit.COUNT, None, None, verdict, explanation)]
+    rows: list[Row] = []
+    for metric in SUMMARY_METRICS:
+        before, after = metric.value(old), metric.value(now)
+        if before is None and after is None:
+            continue
+        significance = None
+        if metric.samples is not None:
+            significance = mann_whitney(metric.samples(old), metric.samples(now), alpha=alpha)
+        sampled = metric.samples is not None
+        verdict, why = _verdict(
+            metric.better, metric.exact, sampled, before, after, significance, threshold
+        )
+        rows.append(
+            Row(
+                pair.label,
+                metric.name,
+                metric.unit,
+                before,
+                after,
+                verdict,
+                why,
+                better=metric.better,
+                sampled=sampled,
+                significance=significance,
+            )
+        )
+    return rows + _statement_rows(pair.label, old, now, threshold)
+
+
+def _verdict(
+    better: Better,
+    exact: bool,
+    sampled: bool,
+    base: float | None,
+    new: float | None,
+    significance: Significance | None,
+    threshold: float,
+) -> tuple[Verdict, str]:
+    if base is None:
+        return Verdict.NEW, "not in the baseline"
+    if new is None:
+        return Verdict.GONE, "not in the new results"
+    worse = new > base if better is Better.LOWER else new < base
+    direction = Verdict.REGRESSED if worse else Verdict.IMPROVED
+    change = percent_text(base, new)
+    if exact:
+        if same(base, new):
+            return Verdict.UNCHANGED, "identical"
+        return direction, f"{change} ({'worse' if worse else 'better'})"
+    if abs(ratio(base, new)) <= threshold:
+        return Verdict.UNCHANGED, f"{change}, within ±{threshold * 100:g}%"
+    if significance is None:
+        why = "too few raw samples" if sampled else "no raw samples"
+        return Verdict.NOT_SIGNIFICANT, f"{change} but {why} to test significance"
+    if not significance.significant:
+        return Verdict.NOT_SIGNIFICANT, f"{change} but not significant ({significance.describe()})"
+    return direction, f"{change}, significant ({significance.describe()})"
+
+
+StatementKey = tuple[str, str]  # (label, normalized SQL)
+
+
+def _statement_rows(label: str, old: RunResult, now: RunResult, threshold: float) -> list[Row]:
+    before_all, after_all = _statements_by_key(old), _statements_by_key(now)
+    renamed = _sql_changes(before_all, after_all)
+    pairs: list[tuple[StatementKey | None, StatementKey | None]] = [
+        (renamed.get(key, key if key in before_all else None), key) for key in after_all
+    ]
+    taken = set(renamed.values())
+    pairs += [(key, None) for key in before_all if key not in after_all and key not in taken]
+
+    def entries(pair: tuple[StatementKey | None, StatementKey | None]) -> tuple[Any, Any]:
+        return (
+            before_all.get(pair[0]) if pair[0] is not None else None,
+            after_all.get(pair[1]) if pair[1] is not None else None,
+        )
+
+    def weight(pair: tuple[StatementKey | None, StatementKey | None]) -> float:
+        return max(float((entry or {}).get("total_s") or 0.0) for entry in entries(pair))
+
+    rows: list[Row] = []
+    for pair in sorted(pairs, key=weight, reverse=True):
+        before, after = entries(pair)
+        key = pair[1] or pair[0]
+        assert key is not None
+        sql_changed = pair[0] is not None and pair[1] is not None and pair[0] != pair[1]
+        for metric, unit in STATEMENT_METRICS.items():
+            base = _statement_value(before, metric, old.summary.cycles.get("stats", 0))
+            new = _statement_value(after, metric, now.summary.cycles.get("stats", 0))
+            verdict, why = _verdict(
+                Better.LOWER, unit is Unit.COUNT, False, base, new, None, threshold
+            )
+            if sql_changed:
+                why += "; SQL text changed"
+            rows.append(
+                Row(label, metric, unit, base, new, verdict, why, statement=key[0], sql=key[1])
+            )
+    return rows
+
+
+def _statements_by_key(run: RunResult) -> dict[StatementKey, dict[str, Any]]:
+    """Statements by (label, normalized SQL); duplicates, should there be any, merged."""
+    merged: dict[StatementKey, dict[str, Any]] = {}
+    for entry in run.statements:
+        key = (str(entry.get("label", "")), str(entry.get("sql", "")))
+        if key not in merged:
+            merged[key] = dict(entry)
+            continue
+        into = merged[key]
+        for name in ("calls", "rows", "total_s"):
+            into[name] = (into.get(name) or 0) + (entry.get(name) or 0)
+        into["mean_s"] = into["total_s"] / into["calls"] if into.get("calls") else 0.0
+    return merged
+
+
+def _sql_changes(
+    before: Mapping[StatementKey, Any], after: Mapping[StatementKey, Any]
+) -> dict[StatementKey, StatementKey]:
+    """New key -> baseline key of a statement whose label is unique among the unmatched ones on
+    both sides but whose SQL text changed (a column added): the same DAO call, still."""
+    only_before = [key for key in before if key not in after]
+    only_after = [key for key in after if key not in before]
+    changes: dict[StatementKey, StatementKey] = {}
+    for key in only_after:
+        old = [k for k in only_before if k[0] == key[0]]
+        if len(old) == 1 and sum(1 for k in only_after if k[0] == key[0]) == 1:
+            changes[key] = old[0]
+    return changes
+
+
+def _statement_value(entry: Mapping[str, Any] | None, name: str, stats_cycles: int) -> float | None:
+    key = name.removesuffix(PER_STATS_CYCLE_SUFFIX)
+    value = entry.get(key) if entry is not None else None
+    if value is None:
+        return None
+    if key == name:
+        return float(value)
+    return float(value) / stats_cycles if stats_cycles else None
+
+
+def gated_values(row: Row) -> tuple[float, float] | None:
+    """The values a rule compares: a statement absent on one side ran zero calls and rows."""
+    base, new = row.baseline, row.new
+    if row.statement is not None and row.exact:
+        base, new = base or 0.0, new or 0.0
+    if base is None or new is None:
+        return None
+    return base, new
+
+
+def change_text(row: Row, base: float, new: float) -> str:
+    """`per-vm-lock+event-plus-stats+4.1: UpdateVmDynamic calls 6000 -> 12000 (+100%)`."""
+    return (
+        f"{row.configuration}: {row.subject} {show(row.unit, base)} -> {show(row.unit, new)} "
+        f"({percent_text(base, new)})"
+    )
