@@ -26,7 +26,6 @@ from vmmonbench.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     BadInputError,
-    NotAvailableError,
     VmmonbenchError,
 )
 from vmmonbench.export import ExportFormat, Measure, to_pytest_benchmark
@@ -54,10 +53,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _not_yet(command: str) -> NoReturn:
-    raise NotAvailableError(f"`vmmonbench {command}` is not available yet in this version")
 
 
 @app.command()

@@ -40,10 +40,6 @@ class DatabaseUrlError(BadInputError):
     """A database URL is malformed or the server cannot be reached."""
 
 
-class NotAvailableError(BadInputError):
-    """A command or feature that this version does not provide yet."""
-
-
 class RunFailedError(VmmonbenchError):
     """A run could not complete (e.g. the fake-host process died); partial results were written."""
 

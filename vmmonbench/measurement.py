@@ -127,7 +127,7 @@ def _measure(
         churn_per_vm_hour=w.churn_per_vm_hour,
         devices_per_vm_hour=w.devices_change_per_vm_hour,
     )
-    memory = _run_simulation(core, ctx, config.label)
+    memory, ended_at = _run_simulation(core, ctx, config.label)
     profiler = db.profiler
     assert profiler is not None
     statements = profiler.statements()
@@ -147,7 +147,8 @@ def _measure(
     result.commands = commands
     result.summary = summarize_run(
         samples,
-        simulated_s=w.duration_s if not stopped else min(core.clock.now(), w.duration_s),
+        # the span the work really covered: cycles still running at the end finish inside it
+        simulated_s=ended_at if not stopped else min(ended_at, w.duration_s),
         hosts=len(core.hosts),
         db_time_s=profiler.total_time_s,
         statements=profiler.total_calls,
@@ -183,7 +184,9 @@ def server_available(result: RunResult) -> bool:
     return result.server_statements.get("reason") is None
 
 
-def _run_simulation(core: MonitoringCore, ctx: RunContext, label: str) -> list[tuple[float, int]]:
+def _run_simulation(
+    core: MonitoringCore, ctx: RunContext, label: str
+) -> tuple[list[tuple[float, int]], float]:
     memory: list[tuple[float, int]] = []
     done = threading.Event()
     watcher = threading.Thread(target=_watch, args=(core, ctx, done, memory), daemon=True)
@@ -199,7 +202,7 @@ def _run_simulation(core: MonitoringCore, ctx: RunContext, label: str) -> list[t
     finally:
         done.set()
         watcher.join()
-    return memory
+    return memory, max(core.clock.now(), ctx.workload.duration_s)
 
 
 def _watch(

@@ -6,8 +6,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from vmmonbench.compare import Comparison, Row, Unit, Verdict
-from vmmonbench.render import format as fmt
+from vmmonbench.compare import Comparison, Row, Verdict
+from vmmonbench.render.comparison.values import change_text, value_text
 
 VERDICT_STYLES: dict[Verdict, str] = {
     Verdict.REGRESSED: "bold red",
@@ -34,9 +34,9 @@ def comparison_table(comparison: Comparison, *, show_all: bool = False) -> Table
         table.add_row(
             row.configuration,
             row.subject,
-            _value(row.unit, row.baseline),
-            _value(row.unit, row.new),
-            _change(row),
+            value_text(row.unit, row.baseline),
+            value_text(row.unit, row.new),
+            change_text(row),
             verdict,
             row.explanation,
         )
@@ -91,25 +91,3 @@ def _shown(comparison: Comparison, show_all: bool) -> list[Row]:
         if row.failed
         or not (row.verdict is Verdict.NOT_SIGNIFICANT and row.statement and not row.sampled)
     ]
-
-
-def _value(unit: Unit, value: float | None) -> str:
-    if value is None:
-        return "-"
-    if unit is Unit.SECONDS:
-        return fmt.seconds(value)
-    if unit is Unit.BYTES:
-        return fmt.size(value)
-    if unit is Unit.FRACTION:
-        return fmt.percent(value)
-    return fmt.count(round(value, 1))
-
-
-def _change(row: Row) -> str:
-    ratio = row.change_ratio
-    if ratio is None:
-        return row.verdict.value if row.verdict in {Verdict.NEW, Verdict.GONE} else "-"
-    if ratio in {float("inf"), float("-inf")}:
-        return "from 0"
-    percent = ratio * 100
-    return f"{percent:+.1f}%" if abs(percent) < 10 else f"{percent:+.0f}%"
