@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, select
 
 from vmmonbench.db import schema as s
 from vmmonbench.vdsm import (
@@ -20,6 +20,7 @@ from vmmonbench.vdsm import (
 from vmmonbench.vmstatus import VmStatus, engine_status
 
 MAX_EXAMPLES = 20
+ID_BATCH = 2000  # VM ids per IN-list: far below SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(slots=True)
@@ -42,45 +43,66 @@ class ConsistencyReport:
 
 
 def check_consistency(
-    engine: Engine, snapshots: Mapping[str, Mapping[Any, Any]]
+    engine: Engine, snapshots: Iterable[tuple[str, Mapping[Any, Any]]]
 ) -> ConsistencyReport:
-    """Compare vm_dynamic, vm_device and guest-agent NICs with each host's snapshot."""
+    """Compare vm_dynamic, vm_device and guest-agent NICs with each host's snapshot.
+
+    `snapshots` yields (host id, Sim.snapshot) pairs; each host is checked against only its
+    own VMs' rows before the next snapshot is taken, so a large fleet is never held at once.
+    """
     report = ConsistencyReport()
     with engine.connect() as conn:
-        dynamic = {row.vm_guid: row._mapping for row in conn.execute(select(s.vm_dynamic))}
-        devices: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for row in conn.execute(
-            select(s.vm_device.c.vm_id, s.vm_device.c.device_id, s.vm_device.c.address)
-        ):
-            devices[row.vm_id].add((row.device_id, row.address))
-        guest: dict[str, list[GuestNic]] = defaultdict(list)
-        for row in conn.execute(select(s.vm_guest_agent_interfaces)):
-            guest[row.vm_id].append(
+        for host_id, snapshot in snapshots:
+            vms = snapshot.get("vms", [])
+            stored = _stored(conn, [vm["vmId"] for vm in vms])
+            for vm in vms:
+                report.checked_vms += 1
+                reasons = _differences(host_id, vm, stored, vm["vmId"])
+                if reasons:
+                    report.divergent_vms += 1
+                    for reason in reasons:
+                        key = reason.split(":", 1)[0]
+                        report.reasons[key] = report.reasons.get(key, 0) + 1
+                    if len(report.examples) < MAX_EXAMPLES:
+                        report.examples.append(f"{vm['vmId']}: {'; '.join(reasons)}")
+    return report
+
+
+@dataclass(slots=True)
+class _Stored:
+    dynamic: dict[str, Mapping[Any, Any]]
+    devices: dict[str, set[tuple[str, str]]]
+    guest: dict[str, list[GuestNic]]
+
+
+def _stored(conn: Connection, vm_ids: Sequence[str]) -> _Stored:
+    ids: BindParameter[str] = bindparam("ids", expanding=True)
+    stored = _Stored({}, defaultdict(set), defaultdict(list))
+    for start in range(0, len(vm_ids), ID_BATCH):
+        batch = {"ids": list(vm_ids[start : start + ID_BATCH])}
+        dynamic = select(s.vm_dynamic).where(s.vm_dynamic.c.vm_guid.in_(ids))
+        stored.dynamic.update({row.vm_guid: row._mapping for row in conn.execute(dynamic, batch)})
+        device = s.vm_device.c
+        devices = select(device.vm_id, device.device_id, device.address).where(
+            device.vm_id.in_(ids)
+        )
+        for row in conn.execute(devices, batch):
+            stored.devices[row.vm_id].add((row.device_id, row.address))
+        guest = select(s.vm_guest_agent_interfaces).where(
+            s.vm_guest_agent_interfaces.c.vm_id.in_(ids)
+        )
+        for row in conn.execute(guest, batch):
+            stored.guest[row.vm_id].append(
                 GuestNic(
                     row.interface_name, row.mac_address, row.ipv4_addresses, row.ipv6_addresses
                 )
             )
-    for host_id, snapshot in snapshots.items():
-        for vm in snapshot.get("vms", []):
-            report.checked_vms += 1
-            reasons = _differences(host_id, vm, dynamic.get(vm["vmId"]), devices, guest)
-            if reasons:
-                report.divergent_vms += 1
-                for reason in reasons:
-                    key = reason.split(":", 1)[0]
-                    report.reasons[key] = report.reasons.get(key, 0) + 1
-                if len(report.examples) < MAX_EXAMPLES:
-                    report.examples.append(f"{vm['vmId']}: {'; '.join(reasons)}")
-    return report
+    return stored
 
 
-def _differences(
-    host_id: str,
-    vm: Mapping[str, Any],
-    row: Mapping[Any, Any] | None,
-    devices: Mapping[str, set[tuple[str, str]]],
-    guest: Mapping[str, Sequence[GuestNic]],
-) -> list[str]:
+def _differences(host_id: str, vm: Mapping[str, Any], stored: _Stored, vm_id: str) -> list[str]:
+    row = stored.dynamic.get(vm_id)
+    devices, guest = stored.devices, stored.guest
     if row is None:
         return ["missing: no vm_dynamic row"]
     reasons: list[str] = []
