@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 CLUSTER_NAME = "Default"
@@ -133,12 +133,6 @@ def host_spec(seed: int, host_index: int, vms: int, vnics: int, disks: int) -> H
     return HostSpec(
         id=host_id, name=f"host-{host_index:03d}", index=host_index, vms=tuple(vm_specs)
     )
-
-
-def host_specs(seed: int, hosts: int, vms: int, vnics: int, disks: int) -> Iterator[HostSpec]:
-    """All hosts of a workload, one at a time (so large inventories need not be held at once)."""
-    for index in range(hosts):
-        yield host_spec(seed, index, vms, vnics, disks)
 
 
 def _mac(serial: int, nic: int) -> str:

@@ -17,32 +17,6 @@ SESSION_STATE = {"Unknown": 0, "UserLoggedOn": 1, "Locked": 2, "Active": 3, "Log
 PAUSE_CODE = {"NOERR": 0, "EOTHER": 1, "EIO": 2, "ENOSPC": 3, "EPERM": 4, "POSTCOPY": 5}
 DISPLAY_TYPE = {"vnc": 0, "qxl": 1, "spice": 1}
 
-# vm_dynamic columns the host reports (the complement of the engine's @UnchangableByVdsm set).
-REPORTED_DYNAMIC_COLUMNS: tuple[str, ...] = (
-    "status",
-    "vm_ip",
-    "vm_fqdn",
-    "guest_cur_user_name",
-    "session",
-    "client_ip",
-    "display",
-    "display_secure_port",
-    "display_ip",
-    "display_type",
-    "utc_diff",
-    "pause_status",
-    "guest_cpu_count",
-    "kvm_enable",
-    "acpi_enable",
-    "app_list",
-    "vm_pid",
-    "exit_status",
-    "exit_message",
-    "exit_reason",
-)
-GUEST_MEMORY_COLUMNS: tuple[str, ...] = ("guest_mem_free", "guest_mem_buffered", "guest_mem_cached")
-HASH_COLUMNS: tuple[str, ...] = ("hash", "guest_agent_nics_hash")
-
 
 def _int(value: Any, default: int | None = None) -> int | None:
     try:
@@ -177,10 +151,3 @@ def address_text(address: Mapping[str, Any] | str | None) -> str:
     if isinstance(address, str):
         return address
     return "{" + ", ".join(f"{k}={address[k]}" for k in sorted(address)) + "}"
-
-
-def parse_address(text: str) -> dict[str, str]:
-    """The map behind an address text (inverse of `address_text`)."""
-    body = text.strip().removeprefix("{").removesuffix("}")
-    pairs = (part.split("=", 1) for part in body.split(",") if "=" in part)
-    return {key.strip(): value.strip() for key, value in pairs}

@@ -36,14 +36,8 @@ VDSM_TO_ENGINE: dict[str, VmStatus] = {
     "Restoring state": VmStatus.RESTORING_STATE,
     "Powering down": VmStatus.POWERING_DOWN,
 }
-ENGINE_TO_VDSM: dict[VmStatus, str] = {code: name for name, code in VDSM_TO_ENGINE.items()}
 
 
 def engine_status(vdsm_status: str) -> VmStatus:
     """The engine code for a VDSM status string (unknown strings map to UNKNOWN)."""
     return VDSM_TO_ENGINE.get(vdsm_status, VmStatus.UNKNOWN)
-
-
-def is_running(status: int) -> bool:
-    """Whether the VM occupies its host (anything but Down)."""
-    return status != VmStatus.DOWN

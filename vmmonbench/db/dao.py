@@ -85,7 +85,6 @@ DISK_DYNAMIC_COLUMNS = (
     "flush_latency_seconds",
     "_update_date",
 )
-DEVICE_COLUMNS: tuple[str, ...] = tuple(c.name for c in s.vm_device.columns)
 
 Rows = Sequence[Row[Any]]
 

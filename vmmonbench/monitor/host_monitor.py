@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -301,6 +301,3 @@ class HostMonitor:
             sample.vms_changed = plan.changed
             self._destroy(plan.destroy)
         return sample
-
-
-EventSink = Callable[[CycleSample], None]
