@@ -17,9 +17,8 @@ from typing import IO
 import orjson
 
 from vmmonbench.errors import BadInputError, RunFailedError
+from vmmonbench.fakehost import READY_PREFIX
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
-
-READY_PREFIX = "VMMONBENCH_FAKE_HOST_READY "
 
 
 @dataclass(frozen=True, slots=True)

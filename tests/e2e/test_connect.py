@@ -3,57 +3,27 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_run import check_contract, run_vmmonbench
-
-READY = "VMMONBENCH_FAKE_HOST_READY "
+from tests.processes import fake_host_process
 
 
 @pytest.fixture
 def two_fake_hosts() -> Iterator[list[str]]:
     """Two separately started `vmmonbench fake-host` processes (host index 0 and 1)."""
-    processes = []
-    endpoints = []
-    try:
+    with ExitStack() as stack:
+        endpoints = []
         for offset in (0, 1):
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "vmmonbench",
-                    "fake-host",
-                    "--vms",
-                    "30",
-                    "--hosts",
-                    "1",
-                    "--host-offset",
-                    str(offset),
-                    "--seed",
-                    "99",
-                    "--port",
-                    "0",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            processes.append(process)
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith(READY), process.stderr.read() if process.stderr else line
-            (host,) = json.loads(line.removeprefix(READY))["hosts"]
+            args = ("--vms", "30", "--hosts", "1", "--host-offset", str(offset), "--seed", "99")
+            _, ready = stack.enter_context(fake_host_process(*args, "--port", "0"))
+            (host,) = ready["hosts"]
             endpoints.append(f"127.0.0.1:{host['port']}")
         yield endpoints
-    finally:
-        for process in processes:
-            process.terminate()
-            process.communicate(timeout=30)
 
 
 @pytest.mark.slow

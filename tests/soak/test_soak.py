@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -16,9 +14,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_run import run_vmmonbench
+from tests.processes import fake_host_process
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
 
-READY = "VMMONBENCH_FAKE_HOST_READY "
 SOAK_S = 8.0  # bounded: the soak is a test, not a benchmark
 CLIENTS = 16
 SUBSCRIBERS = 8
@@ -35,34 +33,10 @@ def _rss(pid: int) -> int:
 
 @pytest.fixture
 def fake_host() -> Iterator[tuple[int, int]]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "vmmonbench",
-            "fake-host",
-            "--vms",
-            str(VMS),
-            "--port",
-            "0",
-            "--seed",
-            "5",
-            "--command-latency-ms",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith(READY)
-    try:
-        yield process.pid, int(json.loads(line.removeprefix(READY))["ports"][0])
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
-    assert process.returncode == 0
+    """One fake-host process: its pid and port."""
+    args = ("--vms", str(VMS), "--port", "0", "--seed", "5", "--command-latency-ms", "1")
+    with fake_host_process(*args) as (process, ready):
+        yield process.pid, int(ready["ports"][0])
 
 
 @pytest.mark.slow
