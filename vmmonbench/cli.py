@@ -36,8 +36,8 @@ from vmmonbench.fakehost import (
     ready_line,
     serve,
 )
-from vmmonbench.fakehosts import parse_connect
 from vmmonbench.faults import parse_fault
+from vmmonbench.host_processes import parse_connect
 from vmmonbench.render.compare_terminal import print_comparison
 from vmmonbench.render.html import write_comparison_report, write_report, write_sweep_report
 from vmmonbench.render.terminal import TerminalProgress, print_results, scaling_table

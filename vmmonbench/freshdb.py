@@ -14,9 +14,9 @@ from vmmonbench.db.database import Database, copy_sqlite_file, parse_url
 from vmmonbench.db.population import PopulationSpec, populate
 from vmmonbench.db.profiler import StatementProfiler
 from vmmonbench.db.schema import create_schema, drop_schema
-from vmmonbench.fakehosts import HostEndpoint
+from vmmonbench.host_processes import HostEndpoint
 from vmmonbench.monitor.hostclient import HostClient
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.workload import Workload
 
 TEMPLATE_FILE = ".template.db"

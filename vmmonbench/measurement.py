@@ -15,7 +15,6 @@ from vmmonbench.db import pgstat
 from vmmonbench.db.database import Database
 from vmmonbench.db.floor import measure_floor
 from vmmonbench.freshdb import FreshDatabases
-from vmmonbench.metrics import floor_writes, summarize_commands, summarize_run
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.commands import schedule_commands
 from vmmonbench.monitor.consistency import ConsistencyReport, check_consistency
@@ -25,6 +24,7 @@ from vmmonbench.monitor.hostclient import HostCallError, HostClient
 from vmmonbench.monitor.scheduler import Scheduler
 from vmmonbench.progress import Progress
 from vmmonbench.results import RunResult, RunStatus
+from vmmonbench.run_summary import floor_writes, summarize_commands, summarize_run
 from vmmonbench.workload import Workload
 from vmmonbench.world import WorldDriver
 

@@ -26,8 +26,8 @@ from vmmonbench.errors import (
     BadInputError,
     RunFailedError,
 )
-from vmmonbench.fakehosts import FakeHostProcesses, HostEndpoint, RemoteHosts
 from vmmonbench.freshdb import FreshDatabases
+from vmmonbench.host_processes import FakeHostProcesses, HostEndpoint, RemoteHosts
 from vmmonbench.measurement import RunContext, measure_configuration
 from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostCallError, HostClient

@@ -31,7 +31,7 @@ from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.core import MonitoringCore
 from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostClient
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.samples import CycleSample
 from vmmonbench.monitor.scheduler import Scheduler
 

@@ -24,16 +24,7 @@ from vmmonbench.compare.comparison import (
     exit_code,
     incomparabilities,
 )
-from vmmonbench.compare.metrics import (
-    STATEMENT_METRICS,
-    SUMMARY_METRICS,
-    Better,
-    Metric,
-    Unit,
-    Verdict,
-)
-from vmmonbench.compare.rows import ConfigurationPair, Row
-from vmmonbench.compare.rules import (
+from vmmonbench.compare.gate_rules import (
     COUNT_RULES,
     DEFAULT_RULES,
     TIME_RULES,
@@ -43,6 +34,15 @@ from vmmonbench.compare.rules import (
     parse_rule,
     parse_rules,
 )
+from vmmonbench.compare.metrics import (
+    STATEMENT_METRICS,
+    SUMMARY_METRICS,
+    Better,
+    Metric,
+    Unit,
+    Verdict,
+)
+from vmmonbench.compare.rows import ConfigurationPair, Row
 from vmmonbench.compare.speedup import speedup_check
 
 __all__ = [

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
+from vmmonbench.compare.gate_rules import Check, Rule, default_rules
 from vmmonbench.compare.metrics import Verdict
 from vmmonbench.compare.rows import (
     ConfigurationPair,
@@ -14,10 +15,9 @@ from vmmonbench.compare.rows import (
     configuration_rows,
     gated_values,
 )
-from vmmonbench.compare.rules import Check, Rule, default_rules
 from vmmonbench.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from vmmonbench.results import Results, RunStatus
-from vmmonbench.stats import DEFAULT_ALPHA
+from vmmonbench.sample_stats import DEFAULT_ALPHA
 
 # A measured value must move by more than this fraction before it can count as a change.
 TIME_THRESHOLD: Final = 0.10

@@ -16,7 +16,7 @@ from vmmonbench.compare.metrics import (
 )
 from vmmonbench.compare.text import percent_text, ratio, same, show
 from vmmonbench.results import Results, RunResult
-from vmmonbench.stats import Significance, mann_whitney
+from vmmonbench.sample_stats import Significance, mann_whitney
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,12 @@ import math
 from statistics import median
 
 from vmmonbench.compare.comparison import labels
+from vmmonbench.compare.gate_rules import Check
 from vmmonbench.compare.metrics import SUMMARY_BY_NAME, SUMMARY_METRICS
-from vmmonbench.compare.rules import Check
 from vmmonbench.compare.text import show
 from vmmonbench.errors import BadInputError
 from vmmonbench.results import Results
-from vmmonbench.stats import DEFAULT_ALPHA, mann_whitney
+from vmmonbench.sample_stats import DEFAULT_ALPHA, mann_whitney
 
 
 def speedup_check(

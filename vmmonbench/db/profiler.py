@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 
 from vmmonbench.db.sqlnorm import StatementKind, StatementShape, shape_of
-from vmmonbench.stats import summarize
+from vmmonbench.sample_stats import summarize
 
 Clock = Callable[[], float]
 HookStyle = Literal["dialect", "cursor"]

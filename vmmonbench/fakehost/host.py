@@ -23,7 +23,7 @@ from vmmonbench.fakehost.rpc import (
     string_param,
     strings_param,
 )
-from vmmonbench.fakehost.stats import PollTick, StatsGenerator
+from vmmonbench.fakehost.vm_statistics import PollTick, StatsGenerator
 from vmmonbench.fakehost.vmstate import (
     ADMIN_SHUTDOWN,
     DOWN,

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from vmmonbench.db.dao import DYNAMIC_COLUMNS, MonitoringDao, statistics_columns
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.state import MonitorState
 from vmmonbench.vdsm import (
     GuestNic,

@@ -17,7 +17,7 @@ from vmmonbench.monitor.commands import Command, CommandExecutor, CommandSample
 from vmmonbench.monitor.host_monitor import HostMonitor, MonitoredHost
 from vmmonbench.monitor.hostclient import HostClient
 from vmmonbench.monitor.locks import LockManager
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.samples import CycleSample
 from vmmonbench.monitor.scheduler import Scheduler
 from vmmonbench.monitor.state import MonitorState

@@ -8,7 +8,7 @@ from typing import Any
 from vmmonbench.db.dao import MonitoringDao
 from vmmonbench.monitor.analysis import SavePlan
 from vmmonbench.monitor.hostclient import HostClient
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.vdsm import address_text
 
 

@@ -23,7 +23,7 @@ from vmmonbench.monitor.gcpause import GC_PAUSE
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
 from vmmonbench.monitor.locks import LockManager
 from vmmonbench.monitor.persistence import save
-from vmmonbench.monitor.rules import PersistenceRules, VmListSource
+from vmmonbench.monitor.persistence_rules import PersistenceRules, VmListSource
 from vmmonbench.monitor.samples import CycleKind, CycleSample
 from vmmonbench.monitor.state import MonitorState
 from vmmonbench.vmstatus import engine_status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vmmonbench.db.dao import MonitoringDao
 from vmmonbench.monitor.analysis import SavePlan
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 
 
 def save(plan: SavePlan, dao: MonitoringDao, rules: PersistenceRules) -> None:

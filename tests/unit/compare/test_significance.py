@@ -1,4 +1,4 @@
-"""Noise-aware time verdicts: Mann-Whitney U over the raw per-cycle samples (vmmonbench.stats)."""
+"""Noise-aware time verdicts: Mann-Whitney U over the raw per-cycle samples (sample_stats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from vmmonbench.compare import Comparison, Row, Verdict, compare, exit_code, parse_rules
 from vmmonbench.errors import EXIT_FAILED, EXIT_OK
-from vmmonbench.stats import Significance, mann_whitney, smallest_p_value
+from vmmonbench.sample_stats import Significance, mann_whitney, smallest_p_value
 
 from .conftest import LEGACY, synthetic
 

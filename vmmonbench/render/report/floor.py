@@ -8,11 +8,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from vmmonbench.metrics import FLOOR_TABLES
 from vmmonbench.render import format as fmt
 from vmmonbench.render import svg
 from vmmonbench.render.report.view import Config, num
 from vmmonbench.results import Results
+from vmmonbench.run_summary import FLOOR_TABLES
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from typing import Any
 from vmmonbench.db import dao
 from vmmonbench.db.floor import FloorWrite
 from vmmonbench.monitor.commands import CommandSample
-from vmmonbench.monitor.rules import PersistenceRules
+from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.samples import CycleKind, CycleSample
 from vmmonbench.results import RunSummary
-from vmmonbench.stats import summarize
+from vmmonbench.sample_stats import summarize
 
 
 def summarize_commands(commands: Sequence[CommandSample]) -> dict[str, Any]:

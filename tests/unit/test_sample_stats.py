@@ -1,4 +1,4 @@
-"""Percentiles and summaries of raw samples (vmmonbench.stats), as the profiler uses them."""
+"""Percentiles and summaries of raw samples (vmmonbench.sample_stats), as the profiler uses them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from array import array
 import numpy as np
 import pytest
 
-from vmmonbench.stats import EMPTY_SUMMARY, as_array, percentile, percentiles, summarize
+from vmmonbench.sample_stats import EMPTY_SUMMARY, as_array, percentile, percentiles, summarize
 
 
 def test_percentiles_of_one_to_a_hundred_interpolate_linearly() -> None:
