@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vmmonbench.vmstatus import VmStatus, engine_status
 
@@ -20,8 +19,12 @@ DISPLAY_TYPE = {"vnc": 0, "qxl": 1, "spice": 1}
 
 def _int(value: Any, default: int | None = None) -> int | None:
     try:
-        return int(float(value))
+        return int(value)  # VDSM's integers travel as digit strings: the common, fast case
     except (TypeError, ValueError):
+        pass
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
@@ -33,9 +36,8 @@ def _bool(value: Any) -> bool | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class GuestNic:
-    """A guest-agent NIC row (`vm_guest_agent_interfaces`)."""
+class GuestNic(NamedTuple):
+    """A guest-agent NIC row (`vm_guest_agent_interfaces`); a tuple: one per NIC per poll."""
 
     interface_name: str
     mac_address: str
@@ -48,25 +50,25 @@ def _display(stats: Mapping[str, Any]) -> Mapping[str, Any]:
     return display
 
 
-# (column, VDSM key it comes from, converter) for a running VM
-_RUNNING_FIELDS: tuple[tuple[str, str, Any], ...] = (
-    ("vm_ip", "guestIPs", lambda s: s.get("guestIPs")),
-    ("vm_fqdn", "guestFQDN", lambda s: s.get("guestFQDN")),
-    ("guest_cur_user_name", "username", lambda s: s.get("username")),
-    ("session", "session", lambda s: SESSION_STATE.get(str(s.get("session")), 0)),
-    ("client_ip", "clientIp", lambda s: s.get("clientIp")),
-    ("display", "displayInfo", lambda s: _int(_display(s).get("port"))),
-    ("display_secure_port", "displayInfo", lambda s: _int(_display(s).get("tlsPort"))),
-    ("display_ip", "displayInfo", lambda s: _display(s).get("ipAddress")),
-    ("display_type", "displayInfo", lambda s: DISPLAY_TYPE.get(str(_display(s).get("type")), 0)),
-    ("utc_diff", "timeOffset", lambda s: _int(s.get("timeOffset"))),
-    ("pause_status", "pauseCode", lambda s: PAUSE_CODE.get(str(s.get("pauseCode")), 0)),
-    ("guest_cpu_count", "guestCPUCount", lambda s: _int(s.get("guestCPUCount"))),
-    ("kvm_enable", "kvmEnable", lambda s: _bool(s.get("kvmEnable"))),
-    ("acpi_enable", "acpiEnable", lambda s: _bool(s.get("acpiEnable"))),
-    ("app_list", "appsList", lambda s: ",".join(str(a) for a in s.get("appsList") or [])),
-    ("vm_pid", "pid", lambda s: _int(s.get("pid"))),
-)
+# the VDSM key each reported vm_dynamic column of a running VM comes from
+_SOURCE_KEY: dict[str, str] = {
+    "vm_ip": "guestIPs",
+    "vm_fqdn": "guestFQDN",
+    "guest_cur_user_name": "username",
+    "session": "session",
+    "client_ip": "clientIp",
+    "display": "displayInfo",
+    "display_secure_port": "displayInfo",
+    "display_ip": "displayInfo",
+    "display_type": "displayInfo",
+    "utc_diff": "timeOffset",
+    "pause_status": "pauseCode",
+    "guest_cpu_count": "guestCPUCount",
+    "kvm_enable": "kvmEnable",
+    "acpi_enable": "acpiEnable",
+    "app_list": "appsList",
+    "vm_pid": "pid",
+}
 
 
 def dynamic_from_stats(stats: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -84,13 +86,35 @@ def dynamic_from_stats(stats: Mapping[str, Any], *, partial: bool = False) -> di
             "exit_reason": _int(stats.get("exitReason")),
             "utc_diff": _int(stats.get("timeOffset")),
         }
-    columns: dict[str, Any] = {"status": int(status)}
-    for column, key, convert in _RUNNING_FIELDS:
-        if not partial or key in stats:
-            columns[column] = convert(stats)
-    columns["exit_status"] = 0
-    columns["exit_message"] = None
-    columns["exit_reason"] = None
+    get = stats.get
+    display = _display(stats)
+    apps = get("appsList")
+    columns = {
+        "status": int(status),
+        "vm_ip": get("guestIPs"),
+        "vm_fqdn": get("guestFQDN"),
+        "guest_cur_user_name": get("username"),
+        "session": SESSION_STATE.get(str(get("session")), 0),
+        "client_ip": get("clientIp"),
+        "display": _int(display.get("port")),
+        "display_secure_port": _int(display.get("tlsPort")),
+        "display_ip": display.get("ipAddress"),
+        "display_type": DISPLAY_TYPE.get(str(display.get("type")), 0),
+        "utc_diff": _int(get("timeOffset")),
+        "pause_status": PAUSE_CODE.get(str(get("pauseCode")), 0),
+        "guest_cpu_count": _int(get("guestCPUCount")),
+        "kvm_enable": _bool(get("kvmEnable")),
+        "acpi_enable": _bool(get("acpiEnable")),
+        "app_list": ",".join(map(str, apps)) if apps else "",
+        "vm_pid": _int(get("pid")),
+        "exit_status": 0,
+        "exit_message": None,
+        "exit_reason": None,
+    }
+    if partial:
+        for column, key in _SOURCE_KEY.items():
+            if key not in stats:
+                del columns[column]
     return columns
 
 
@@ -123,9 +147,8 @@ def guest_nics_hash(nics: Iterable[GuestNic], *, canonical: bool) -> int:
     The 3.6 engine hashed the list as reported, so a host that reorders NICs (or their address
     lists) between polls made them look changed every time; the canonical hash sorts first.
     """
-    listed = canonical_guest_nics(nics) if canonical else list(nics)
-    rows = [(n.interface_name, n.mac_address, n.ipv4_addresses, n.ipv6_addresses) for n in listed]
-    return zlib.crc32(repr(rows).encode()) & 0x7FFFFFFF
+    listed = canonical_guest_nics(nics) if canonical else nics
+    return zlib.crc32(repr(list(map(tuple, listed))).encode()) & 0x7FFFFFFF
 
 
 def canonical_guest_nics(nics: Iterable[GuestNic]) -> list[GuestNic]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Row, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from psycopg.types.numeric import FloatLoader
+from psycopg.types.string import TextLoader
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.sql import Executable
 
+from vmmonbench.db.prepared import Prepared
 from vmmonbench.errors import DatabaseUrlError
 
 if TYPE_CHECKING:
@@ -105,67 +109,137 @@ def copy_sqlite_file(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
+Record = dict[str, Any]
+BoundTimestamp = datetime | str  # a TIMESTAMP value as the driver takes it (SQLite: text)
+
+
+def _raw_cursor(dbapi_connection: Any, dialect: str) -> Any:
+    cursor = dbapi_connection.cursor()
+    if dialect == "postgresql":
+        # What SQLAlchemy's column types did for the monitoring tables, done once by the driver
+        # and for this cursor only: numerics as floats, uuids as their text form.
+        cursor.adapters.register_loader("numeric", FloatLoader)
+        cursor.adapters.register_loader("uuid", TextLoader)
+    return cursor
+
+
 class DbSession:
     """One connection used by one activity (a cycle phase, an event, a command).
 
-    Every DAO call is one logical checkout, as in the engine where each DAO call asks the pool
-    for a connection: with validation on, each checkout first runs `select 1`.
+    Statements go straight to the driver's cursor as prepared texts (`Prepared`), a batch as one
+    `executemany`; the profiler times execute + fetch of each. Every DAO call is one logical
+    checkout, as in the engine where each DAO call asks the pool for a connection: with
+    validation on, each checkout first runs `select 1` (on the same driver path).
     """
+
+    __slots__ = (
+        "_clock",
+        "_cursor",
+        "_dbapi",
+        "_dbapi_error",
+        "_profiler",
+        "_timestamp",
+        "_validate",
+        "dialect",
+    )
 
     def __init__(
         self, conn: Connection, profiler: StatementProfiler | None, *, validate: bool
     ) -> None:
-        self._conn = conn
+        self.dialect: Dialect = conn.dialect
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None  # a checked-out connection always has one
+        self._dbapi = dbapi
+        self._cursor = _raw_cursor(self._dbapi, conn.dialect.name)
+        self._dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
         self._profiler = profiler
+        self._clock: Callable[[], float] = profiler.clock if profiler else time.perf_counter
         self._validate = validate
+        # SQLAlchemy's own conversion (SQLite stores text), so both paths write one format
+        self._timestamp = _TIMESTAMP.dialect_impl(self.dialect).bind_processor(self.dialect)
 
-    @property
-    def dialect(self) -> str:
-        """`sqlite` or `postgresql`."""
-        return self._conn.dialect.name
+    def timestamp(self, value: datetime) -> BoundTimestamp:
+        """`value` as the driver binds it into a TIMESTAMP column."""
+        return value if self._timestamp is None else str(self._timestamp(value))
+
+    def _execute(self, statement: Prepared, args: Any, *, many: bool) -> tuple[float, Any]:
+        cursor = self._cursor
+        clock = self._clock
+        try:
+            started = clock()
+            if many:
+                cursor.executemany(statement.sql, args)
+                return clock() - started, None
+            cursor.execute(statement.sql, args)
+            if statement.write:
+                return clock() - started, None
+            rows = cursor.fetchall()
+            return clock() - started, rows
+        except self._dbapi_error as exc:
+            raise DBAPIError.instance(statement.sql, args, exc, self._dbapi_error) from None
 
     def _checkout(self) -> None:
+        elapsed, _ = self._execute(_SELECT_1, (), many=False)
+        if self._profiler is not None:
+            # the pool reads the validation row itself: no rows reach the application
+            self._profiler.record(SELECT_1, SELECT_1, elapsed, 0, write=False)
+
+    def fetch(self, statement: Prepared, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query and fetch every row as a tuple; execute and fetch count as self time."""
         if self._validate:
-            with self._label(SELECT_1):
-                self._conn.exec_driver_sql(SELECT_1).all()
+            self._checkout()
+        elapsed, rows = self._execute(statement, args, many=False)
+        if self._profiler is not None:
+            self._profiler.record(statement.label, statement.sql, elapsed, len(rows), write=False)
+        return rows  # type: ignore[no-any-return]
 
-    def _label(self, label: str) -> Any:
-        return self._profiler.labelled(label) if self._profiler else nullcontext()
+    def fetch_records(self, statement: Prepared, args: Sequence[Any] = ()) -> list[Record]:
+        """`fetch`, each row mapped to a record (column name -> value) after the timing."""
+        rows = self.fetch(statement, args)
+        names = [column[0] for column in self._cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def fetch(
-        self, label: str, statement: Executable, params: Mapping[str, Any] | None = None
-    ) -> Sequence[Row[Any]]:
-        """Run a query and fetch every row; execute and fetch time both count as self time."""
-        self._checkout()
-        with self._label(label):
-            result = self._conn.execute(statement, params or {})
-            if self._profiler is None:
-                return result.all()
-            with self._profiler.fetching() as tally:
-                rows = result.all()
-                tally.rows = len(rows)
-            return rows
+    def write(self, statement: Prepared, args: Sequence[Any]) -> int:
+        """Run a DML statement for one row; returns the rows affected."""
+        if self._validate:
+            self._checkout()
+        elapsed, _ = self._execute(statement, args, many=False)
+        rowcount: int = self._cursor.rowcount
+        if self._profiler is not None:
+            self._profiler.record(
+                statement.label, statement.sql, elapsed, max(rowcount, 0), write=True
+            )
+        return rowcount if rowcount >= 0 else 1
 
-    def write(
-        self,
-        label: str,
-        statement: Executable,
-        params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-    ) -> int:
-        """Run a DML statement for one row or a batch (one executemany); returns rows affected."""
-        if isinstance(params, Sequence) and not params:
+    def write_many(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run a DML statement for a batch of rows as one executemany; returns rows affected."""
+        if not rows:
             return 0
-        self._checkout()
-        with self._label(label):
-            result = self._conn.execute(statement, params)
-        if result.rowcount >= 0:
-            return int(result.rowcount)
-        # some drivers do not report a count (psycopg for a plain INSERT): one per parameter set
-        return len(params) if isinstance(params, Sequence) else 1
+        if self._validate:
+            self._checkout()
+        args = list(map(statement.args, rows))
+        elapsed, _ = self._execute(statement, args, many=True)
+        rowcount: int = self._cursor.rowcount
+        # some drivers do not report a count for a batch: one per parameter set
+        count = rowcount if rowcount >= 0 else len(args)
+        if self._profiler is not None:
+            self._profiler.record(statement.label, statement.sql, elapsed, count, write=True)
+        return count
 
     def commit(self) -> None:
         """Commit what this session wrote."""
-        self._conn.commit()
+        try:
+            self._dbapi.commit()
+        except self._dbapi_error as exc:
+            raise DBAPIError.instance("COMMIT", (), exc, self._dbapi_error) from None
+
+    def close(self) -> None:
+        """Close the cursor (the connection goes back to the pool with the session)."""
+        self._cursor.close()
+
+
+_SELECT_1 = Prepared.of(SELECT_1, SELECT_1, (), write=False)
+_TIMESTAMP = DateTime(timezone=True)
 
 
 class Database:
@@ -193,7 +267,11 @@ class Database:
     def session(self) -> Iterator[DbSession]:
         """A session on a pooled connection; uncommitted work is rolled back at the end."""
         with self.engine.connect() as conn:
-            yield DbSession(conn, self.profiler, validate=self.validate_on_checkout)
+            session = DbSession(conn, self.profiler, validate=self.validate_on_checkout)
+            try:
+                yield session
+            finally:
+                session.close()
 
     def close(self) -> None:
         """Detach the profiler and close every pooled connection."""

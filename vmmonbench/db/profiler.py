@@ -20,6 +20,7 @@ from vmmonbench.sample_stats import summarize
 
 Clock = Callable[[], float]
 HookStyle = Literal["dialect", "cursor"]
+_Merged = tuple[str, str, StatementKind, int, "array[float]"]
 
 # Raw statement texts remembered per label before the lookup table is emptied: SQLAlchemy
 # renders a new text per IN-list length, and those must not pile up for ever.
@@ -77,10 +78,11 @@ class _Entry:
 
     __slots__ = ("durations", "label", "rows", "shape", "write")
 
-    def __init__(self, label: str, shape: StatementShape) -> None:
+    def __init__(self, label: str, shape: StatementShape, *, write: bool | None = None) -> None:
         self.label = label
         self.shape = shape
-        self.write = shape.kind == "write"
+        # a stored-procedure call reads like a SELECT: the caller may say it writes
+        self.write = shape.kind == "write" if write is None else write
         self.durations = array("d")  # one self time per call: exact percentiles, 8 bytes/call
         self.rows = 0
 
@@ -320,23 +322,23 @@ class StatementProfiler:
     @property
     def total_time_s(self) -> float:
         """Self time of every recorded call (execute + fetch), in seconds."""
-        return sum(sum(durations) for _, _, _, durations in self._merged().values())
+        return sum(sum(durations) for *_, durations in self._merged().values())
 
     @property
     def total_calls(self) -> int:
         """Number of recorded DBAPI executions."""
-        return sum(len(durations) for _, _, _, durations in self._merged().values())
+        return sum(len(durations) for *_, durations in self._merged().values())
 
     def statements(self) -> list[StatementStats]:
         """One entry per (label, normalized SQL), sorted by total self time, largest first."""
         merged = self._merged().values()
-        summaries = [(label, shape, rows, summarize(d)) for label, shape, rows, d in merged]
+        summaries = [(label, sql, kind, rows, summarize(d)) for label, sql, kind, rows, d in merged]
         grand_total = sum(summary.total for *_, summary in summaries)
         stats = [
             StatementStats(
                 label=label,
-                sql=shape.sql,
-                kind=shape.kind,
+                sql=sql,
+                kind=kind,
                 calls=summary.count,
                 rows=rows,
                 total_s=summary.total,
@@ -347,7 +349,7 @@ class StatementProfiler:
                 max_s=summary.max,
                 share=summary.total / grand_total if grand_total > 0 else 0.0,
             )
-            for label, shape, rows, summary in summaries
+            for label, sql, kind, rows, summary in summaries
         ]
         stats.sort(key=lambda s: (-s.total_s, s.label, s.sql))
         return stats
@@ -361,8 +363,8 @@ class StatementProfiler:
                 for bucket in list(shard.buckets.values()):
                     bucket.clear()
 
-    def _merged(self) -> dict[tuple[str, str], tuple[str, StatementShape, int, array[float]]]:
-        merged: dict[tuple[str, str], tuple[str, StatementShape, int, array[float]]] = {}
+    def _merged(self) -> dict[tuple[str, str], _Merged]:
+        merged: dict[tuple[str, str], _Merged] = {}
         with self._lock:
             for shard in self._shards:
                 for entry in list(shard.entries.values()):
@@ -370,12 +372,59 @@ class StatementProfiler:
                     durations, rows = entry.durations[:], entry.rows
                     key = (entry.label, entry.shape.sql)
                     if key in merged:
-                        _, _, merged_rows, merged_durations = merged[key]
+                        *_, merged_rows, merged_durations = merged[key]
                         merged_durations.extend(durations)
                         rows += merged_rows
                         durations = merged_durations
-                    merged[key] = (entry.label, entry.shape, rows, durations)
+                    kind: StatementKind = "write" if entry.write else "read"
+                    merged[key] = (entry.label, entry.shape.sql, kind, rows, durations)
         return merged
+
+    # -- recording from the driver path (the DAO's prepared statements) ---------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The clock statements are timed with (injected in tests)."""
+        return self._clock
+
+    def record(self, label: str, sql: str, elapsed: float, rows: int, *, write: bool) -> None:
+        """Record one statement the caller timed itself (execute + fetch) under `label`.
+
+        `rows` are the rows fetched for a read, the rows affected for a write. Nothing is
+        recorded while the profiler is detached.
+        """
+        if self._engine is None:
+            return
+        state = self._local.state
+        bucket = state.buckets.get(label)
+        entry = None if bucket is None else bucket.get(sql)
+        if entry is None:
+            entry = self._resolve_labelled(state, label, sql, write)
+        entry.durations.append(elapsed)
+        entry.rows += rows
+        state.last = None  # a later fetching() block belongs to no statement of ours
+        activity = state.activity
+        if activity is not None:
+            activity.statements += 1
+            activity.db_time_s += elapsed
+            if write:
+                activity.rows_written += rows
+            else:
+                activity.rows_read += rows
+            calls = activity.calls
+            calls[label] = calls.get(label, 0) + 1
+
+    def _resolve_labelled(self, state: _ThreadState, label: str, sql: str, write: bool) -> _Entry:
+        shape = shape_of(sql)
+        key = (label, shape.sql)
+        entry = state.entries.get(key)
+        if entry is None:
+            entry = state.entries[key] = _Entry(label, shape, write=write)
+        bucket = state.buckets.setdefault(label, {})
+        if len(bucket) >= _MAX_TEXTS_PER_LABEL:
+            bucket.clear()
+        bucket[sql] = entry
+        return entry
 
     # -- recording (the hot path) ----------------------------------------------------------
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import orjson
 
 from vmmonbench.db.dao import DYNAMIC_COLUMNS, MonitoringDao, statistics_columns
+from vmmonbench.db.database import BoundTimestamp
 from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.state import MonitorState
 from vmmonbench.vdsm import (
@@ -60,7 +60,7 @@ class CycleContext:
     dao: MonitoringDao
     host_id: str
     statistics: bool
-    now: datetime
+    now: BoundTimestamp
     partial: bool = False
     host_numa_read: bool = False
 
@@ -246,28 +246,29 @@ class VmAnalyzer:
         network: Mapping[str, Any] = report.get("network") or {}
         rows: list[dict[str, Any]] = []
         for stored in nic_rows:
-            counters = network.get(stored.name)
+            counters = network.get(stored["name"])
             if counters is None:
                 continue
             rx, tx = _int(counters.get("rx")), _int(counters.get("tx"))
             sample_time = _float(counters.get("sampleTime"))
-            elapsed = sample_time - float(stored.sample_time or 0)
-            capacity = max(1, int(stored.speed or 1000)) * 125_000  # bytes/s at link speed
+            elapsed = sample_time - float(stored["sample_time"] or 0)
+            capacity = max(1, int(stored["speed"] or 1000)) * 125_000  # bytes/s at link speed
             rx_rate = tx_rate = 0.0
-            if elapsed > 0 and stored.rx_total is not None:
-                rx_rate = max(0.0, (rx - stored.rx_total) / elapsed / capacity * 100)
-                tx_rate = max(0.0, (tx - (stored.tx_total or 0)) / elapsed / capacity * 100)
+            rx_total = stored["rx_total"]
+            if elapsed > 0 and rx_total is not None:
+                rx_rate = max(0.0, (rx - rx_total) / elapsed / capacity * 100)
+                tx_rate = max(0.0, (tx - (stored["tx_total"] or 0)) / elapsed / capacity * 100)
             rows.append(
                 {
-                    "b_id": stored.id,
+                    "b_id": stored["id"],
                     "rx_rate": round(rx_rate, 4),
                     "tx_rate": round(tx_rate, 4),
                     "rx_drop": _int(counters.get("rxDropped")),
                     "tx_drop": _int(counters.get("txDropped")),
                     "rx_total": rx,
                     "tx_total": tx,
-                    "rx_offset": stored.rx_offset or 0,
-                    "tx_offset": stored.tx_offset or 0,
+                    "rx_offset": stored["rx_offset"] or 0,
+                    "tx_offset": stored["tx_offset"] or 0,
                     "iface_status": 1 if counters.get("state") == "up" else 0,
                     "sample_time": sample_time,
                     "_update_date": ctx.now,
@@ -308,6 +309,10 @@ def _float(value: Any) -> float:
 
 def _int(value: Any) -> int:
     try:
-        return int(float(value))
+        return int(value)  # VDSM's counters travel as digit strings: the common, fast case
     except (TypeError, ValueError):
+        pass
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
         return 0

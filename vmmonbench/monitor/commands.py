@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from vmmonbench.db.dao import MonitoringDao
-from vmmonbench.db.database import Database
+from vmmonbench.db.database import BoundTimestamp, Database
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
 from vmmonbench.monitor.locks import LockManager
@@ -129,14 +129,19 @@ class CommandExecutor:
             with self.db.session() as session:
                 MonitoringDao(session).update_vm_static(
                     command.vm_id,
-                    {"description": f"updated at {now.isoformat()}", "_update_date": now},
+                    {
+                        "description": f"updated at {now.isoformat()}",
+                        "_update_date": session.timestamp(now),
+                    },
                 )
                 session.commit()
             client.call("VM.updateVmPolicy", {"vmID": command.vm_id, "params": {"vcpuLimit": 100}})
             self.states[command.host_id].command_changed(command.vm_id, self.clock.now())
         elif command.kind == "hotplug":
             with self.db.session() as session:
-                MonitoringDao(session).insert_vm_device(_memory_device(command, now))
+                MonitoringDao(session).insert_vm_device(
+                    _memory_device(command, session.timestamp(now))
+                )
                 session.commit()
             memory = {"deviceId": command.device_id, "size": 256}
             client.call("VM.hotplugMemory", {"vmID": command.vm_id, "params": {"memory": memory}})
@@ -145,7 +150,7 @@ class CommandExecutor:
             client.call("VM.setTicket", {"vmID": command.vm_id, "password": "secret", "ttl": 120})
 
 
-def _memory_device(command: Command, now: datetime) -> dict[str, Any]:
+def _memory_device(command: Command, now: BoundTimestamp) -> dict[str, Any]:
     return {
         "device_id": command.device_id,
         "vm_id": command.vm_id,

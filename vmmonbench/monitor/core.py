@@ -141,11 +141,11 @@ class MonitoringCore:
         with self.db.session() as session:
             dao = MonitoringDao(session)
             if self.rules.device_hash_cache:
-                hashes = {row.vm_guid: row.hash for row in dao.get_all_hashes()}
+                hashes: dict[str, str | None] = dict(dao.get_all_hashes())
                 for state in self.states.values():
                     state.hash_cache.update(hashes)
             if self.rules.jobs_in_memory:
-                job_ids = {row.vm_job_id for row in dao.get_all_vm_job_ids()}
+                job_ids = {job_id for (job_id,) in dao.get_all_vm_job_ids()}
                 for state in self.states.values():
                     state.job_ids.update(job_ids)
 

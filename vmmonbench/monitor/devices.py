@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from vmmonbench.db.dao import MonitoringDao
+from vmmonbench.db.database import BoundTimestamp
 from vmmonbench.monitor.analysis import SavePlan
 from vmmonbench.monitor.hostclient import HostClient
 from vmmonbench.monitor.persistence_rules import PersistenceRules
@@ -17,7 +17,7 @@ def plan_device_changes(
     dao: MonitoringDao,
     client: HostClient,
     rules: PersistenceRules,
-    now: datetime,
+    now: BoundTimestamp,
 ) -> None:
     """Add device inserts/updates/removals (and hash writes) for every VM whose hash changed."""
     if not plan.device_checks:
@@ -26,7 +26,7 @@ def plan_device_changes(
     full_list = client.call("Host.getVMFullList", {"vmList": vm_ids}) or []
     reported_by_vm = {entry.get("vmId"): entry.get("devices") or [] for entry in full_list}
     for vm_id in vm_ids:
-        stored = {row.device_id: row for row in dao.get_vm_devices(vm_id)}
+        stored = {row["device_id"]: row for row in dao.get_vm_devices(vm_id)}
         reported = {d["deviceId"]: d for d in reported_by_vm.get(vm_id, []) if d.get("deviceId")}
         for device_id, device in reported.items():
             address = address_text(device.get("address"))
@@ -34,13 +34,15 @@ def plan_device_changes(
             row = stored.get(device_id)
             if row is None:
                 plan.device_inserts.append(_device_row(vm_id, device_id, device, address, now))
-            elif row.address != address or (row.alias or "") != alias or not row.is_plugged:
+            elif (
+                row["address"] != address or (row["alias"] or "") != alias or not row["is_plugged"]
+            ):
                 plan.device_updates.append(
                     {
                         "b_device_id": device_id,
                         "b_vm_id": vm_id,
-                        "type": row.type,
-                        "device": row.device,
+                        "type": row["type"],
+                        "device": row["device"],
                         "address": address,
                         "alias": alias,
                         "is_plugged": True,
@@ -54,7 +56,7 @@ def plan_device_changes(
 
 
 def _device_row(
-    vm_id: str, device_id: str, device: dict[str, Any], address: str, now: datetime
+    vm_id: str, device_id: str, device: dict[str, Any], address: str, now: BoundTimestamp
 ) -> dict[str, Any]:
     return {
         "device_id": device_id,

@@ -111,9 +111,10 @@ class HostMonitor:
                 sample.skipped = True
                 return sample
             try:
+                # The reply is passed, never held here: it must be freed before the measured
+                # block re-enables the garbage collector, or the collector walks all of it.
                 fetched_at = self.clock.now()
-                reports = self.client.call("Host.getAllVmStats") or []
-                self._analyse(sample, reports, fetched_at, statistics=True)
+                self._analyse(sample, self.client.call("Host.getAllVmStats") or [], fetched_at)
             finally:
                 self.locks.end_cycle(self.host.id)
         return sample
@@ -133,8 +134,7 @@ class HostMonitor:
                 return sample
             try:
                 fetched_at = self.clock.now()
-                listed = self.client.call("Host.getVMList") or []
-                self._analyse_listed(sample, listed, fetched_at)
+                self._analyse_listed(sample, self.client.call("Host.getVMList") or [], fetched_at)
             finally:
                 self.locks.end_cycle(self.host.id)
         return sample
@@ -147,29 +147,22 @@ class HostMonitor:
             rows = dao.get_vms_running_by_vds(self.host.id)
         else:
             rows = dao.get_vms_running_on_vds(self.host.id)
-        return {row.vm_guid: row._mapping for row in rows}
+        return {row["vm_guid"]: row for row in rows}
 
     def _read_single(self, dao: MonitoringDao, vm_id: str) -> Mapping[Any, Any] | None:
         if self.rules.single_vm_from_dynamic:
             row = dao.get_vm_dynamic_by_guid(vm_id)
         else:
             row = dao.get_vm_by_guid(vm_id)
-        return None if row is None else row._mapping
+        return row
 
-    def _analyse(
-        self,
-        sample: CycleSample,
-        reports: list[Any],
-        fetched_at: float,
-        *,
-        statistics: bool,
-    ) -> None:
+    def _analyse(self, sample: CycleSample, reports: list[Any], fetched_at: float) -> None:
         reported = {r["vmId"]: r for r in reports if isinstance(r, dict) and "vmId" in r}
         with self.db.session() as session:
             dao = MonitoringDao(session)
             stored = self._read_vm_list(dao)
             candidates = sorted(reported.keys() | stored.keys())
-            self._analyse_vms(sample, dao, candidates, reported, stored, fetched_at, statistics)
+            self._analyse_vms(sample, dao, candidates, reported, stored, fetched_at, True)
 
     def _analyse_listed(self, sample: CycleSample, listed: list[Any], fetched_at: float) -> None:
         statuses = {
@@ -220,7 +213,7 @@ class HostMonitor:
         plan = SavePlan()
         processed: list[tuple[str, int | None]] = []
         try:
-            ctx = CycleContext(dao, self.host.id, statistics, self._now())
+            ctx = CycleContext(dao, self.host.id, statistics, dao.session.timestamp(self._now()))
             self.analyzer.begin(ctx, plan)
             for vm_id in locked:
                 report = reported.get(vm_id)
@@ -286,7 +279,8 @@ class HostMonitor:
             plan = SavePlan()
             with self.db.session() as session:
                 dao = MonitoringDao(session)
-                ctx = CycleContext(dao, self.host.id, False, self._now(), partial=True)
+                now = dao.session.timestamp(self._now())
+                ctx = CycleContext(dao, self.host.id, False, now, partial=True)
                 self.analyzer.begin(ctx, plan)
                 row = self._read_single(dao, vm_id)
                 if row is not None:

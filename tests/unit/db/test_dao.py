@@ -51,20 +51,21 @@ def test_every_operation_is_labelled_with_its_engine_name(database: Database) ->
             assert d.get_all_vm_job_ids() == []
             devices = d.get_vm_devices(vm.id)
             assert len(devices) == len(vm.devices)
-            whole = {c: row._mapping[c] for c in dao.DYNAMIC_COLUMNS if c in row._mapping}
-            rows = [{**whole, "_update_date": NOW, "b_vm_guid": vm.id}]
+            now = session.timestamp(NOW)
+            whole = {c: row[c] for c in dao.DYNAMIC_COLUMNS if c in row}
+            rows = [{**whole, "_update_date": now, "b_vm_guid": vm.id}]
             assert d.update_vm_dynamic(rows) == 1
             columns = dao.statistics_columns(guest_memory=True, history=False)
             stats = dict.fromkeys(columns, 1) | {"disks_usage": "[]", "b_vm_guid": vm.id}
             assert d.update_vm_statistics([stats], columns) == 1
             nic_rows = [
-                dict.fromkeys(dao.NIC_STATISTICS_COLUMNS, 0) | {"_update_date": NOW, "b_id": nic.id}
+                dict.fromkeys(dao.NIC_STATISTICS_COLUMNS, 0) | {"_update_date": now, "b_id": nic.id}
                 for nic in vm.nics
             ]
             assert d.update_vm_nic_statistics(nic_rows) == SPEC.vnics
             disk_rows = [
                 dict.fromkeys(dao.DISK_DYNAMIC_COLUMNS, 0)
-                | {"_update_date": NOW, "b_disk_id": disk.disk_id, "b_vm_id": vm.id}
+                | {"_update_date": now, "b_disk_id": disk.disk_id, "b_vm_id": vm.id}
                 for disk in vm.disks
             ]
             assert d.update_disk_dynamic(disk_rows) == SPEC.disks
@@ -73,9 +74,7 @@ def test_every_operation_is_labelled_with_its_engine_name(database: Database) ->
             assert d.delete_guest_nics_by_vm(vm.id) == 1
             assert d.insert_guest_nic(nic | {"ipv4_addresses": "", "ipv6_addresses": ""}) == 1
             assert d.delete_guest_nics_by_vms([vm.id, host.vms[1].id]) == 1
-            device = dict(devices[0]._mapping) | {
-                "device_id": "5f0f5f0f-0000-4000-8000-000000000001"
-            }
+            device = devices[0] | {"device_id": "5f0f5f0f-0000-4000-8000-000000000001"}
             assert d.insert_vm_device(device) == 1
             update = {
                 "b_device_id": device["device_id"],
@@ -85,7 +84,7 @@ def test_every_operation_is_labelled_with_its_engine_name(database: Database) ->
                 "address": "{slot=0x01, type=dimm}",
                 "alias": "ua-x",
                 "is_plugged": True,
-                "_update_date": NOW,
+                "_update_date": now,
             }
             assert d.update_vm_device(update) == 1
             assert d.remove_vm_device(device["device_id"], vm.id) == 1
