@@ -49,9 +49,11 @@ class FreshDatabases:
         self.population_s: float | None = None
         self._template = work_dir / TEMPLATE_FILE if url.get_backend_name() == "sqlite" else None
         self._template_ready = False
+        self.polled_hosts = False  # whether the last `fresh` asked the hosts for their reports
 
     def fresh(self, config: Configuration) -> Database:
         """A populated database for `config`, profiled, with its checkout validation switch."""
+        self.polled_hosts = False
         if self._template is not None:
             if not self._template_ready:
                 self._populate(parse_url(f"sqlite:///{self._template}"), rebuild=False)
@@ -82,6 +84,7 @@ class FreshDatabases:
             create_schema(plain.engine)
             started = time.perf_counter()
             populate(plain.engine, self._spec(), reported=self._reported)
+            self.polled_hosts = True
             self.population_s = time.perf_counter() - started
         finally:
             plain.close()

@@ -61,10 +61,11 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
         optimizations=config.sorted_optimizations(),
     )
     # every configuration starts from the same truth: reset before population (which polls the
-    # hosts) and again after it, so each configuration sees the same reports
+    # hosts) and again after it if it did, so each configuration sees the same reports
     _reset_hosts(ctx.controls)
     db = ctx.databases.fresh(config)
-    _reset_hosts(ctx.controls)
+    if ctx.databases.polled_hosts:
+        _reset_hosts(ctx.controls)
     pgstat.create_extension(db.engine)  # only where the server preloads it; never raises
     server_check = pgstat.pg_stat_statements_status(db.engine)
     if server_check is None:
@@ -269,7 +270,7 @@ def _settle_and_check(
 def _consistency(db: Database, controls: Mapping[str, HostClient]) -> ConsistencyReport:
     # one host's snapshot at a time: a 100 000-VM fleet's truth need not be held at once
     snapshots = ((host_id, client.call("Sim.snapshot")) for host_id, client in controls.items())
-    return check_consistency(db.engine, snapshots)
+    return check_consistency(db, snapshots)
 
 
 def rss_bytes() -> int:

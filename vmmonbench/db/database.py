@@ -264,10 +264,18 @@ class Database:
             profiler.attach(self.engine)
 
     @contextmanager
-    def session(self) -> Iterator[DbSession]:
-        """A session on a pooled connection; uncommitted work is rolled back at the end."""
+    def session(
+        self, *, validate: bool | None = None, profiled: bool = True
+    ) -> Iterator[DbSession]:
+        """A session on a pooled connection; uncommitted work is rolled back at the end.
+
+        By default it validates checkouts as the database is configured to and is profiled;
+        a tool's own reads (the consistency check) may turn either off.
+        """
+        validate = self.validate_on_checkout if validate is None else validate
+        profiler = self.profiler if profiled else None
         with self.engine.connect() as conn:
-            session = DbSession(conn, self.profiler, validate=self.validate_on_checkout)
+            session = DbSession(conn, profiler, validate=validate)
             try:
                 yield session
             finally:

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Engine, bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 
 from vmmonbench.db import schema as s
+from vmmonbench.db.database import Database, DbSession, Record
+from vmmonbench.db.prepared import Prepared, compile_statement, expand_list
 from vmmonbench.vdsm import (
     GuestNic,
     address_text,
@@ -43,18 +45,19 @@ class ConsistencyReport:
 
 
 def check_consistency(
-    engine: Engine, snapshots: Iterable[tuple[str, Mapping[Any, Any]]]
+    db: Database, snapshots: Iterable[tuple[str, Mapping[Any, Any]]]
 ) -> ConsistencyReport:
     """Compare vm_dynamic, vm_device and guest-agent NICs with each host's snapshot.
 
     `snapshots` yields (host id, Sim.snapshot) pairs; each host is checked against only its
     own VMs' rows before the next snapshot is taken, so a large fleet is never held at once.
+    The reads are the checker's, not monitoring's: unvalidated and never profiled.
     """
     report = ConsistencyReport()
-    with engine.connect() as conn:
+    with db.session(validate=False, profiled=False) as session:
         for host_id, snapshot in snapshots:
             vms = snapshot.get("vms", [])
-            stored = _stored(conn, [vm["vmId"] for vm in vms])
+            stored = _stored(session, [vm["vmId"] for vm in vms])
             for vm in vms:
                 report.checked_vms += 1
                 reasons = _differences(host_id, vm, stored, vm["vmId"])
@@ -70,33 +73,46 @@ def check_consistency(
 
 @dataclass(slots=True)
 class _Stored:
-    dynamic: dict[str, Mapping[Any, Any]]
+    dynamic: dict[str, Record]
     devices: dict[str, set[tuple[str, str]]]
     guest: dict[str, list[GuestNic]]
 
 
-def _stored(conn: Connection, vm_ids: Sequence[str]) -> _Stored:
-    ids: BindParameter[str] = bindparam("ids", expanding=True)
+_IDS: BindParameter[str] = bindparam("ids", expanding=True)
+_DEVICE = s.vm_device.c
+_GUEST = s.vm_guest_agent_interfaces.c
+_DYNAMIC_OF = select(s.vm_dynamic).where(s.vm_dynamic.c.vm_guid.in_(_IDS))
+_DEVICES_OF = select(_DEVICE.vm_id, _DEVICE.device_id, _DEVICE.address).where(
+    _DEVICE.vm_id.in_(_IDS)
+)
+_GUEST_NICS_OF = select(
+    _GUEST.vm_id,
+    _GUEST.interface_name,
+    _GUEST.mac_address,
+    _GUEST.ipv4_addresses,
+    _GUEST.ipv6_addresses,
+).where(_GUEST.vm_id.in_(_IDS))
+
+
+def _for_ids(session: DbSession, name: str, statement: Any, count: int) -> Prepared:
+    prepared = compile_statement(name, statement, session.dialect, write=False)
+    return expand_list(prepared, "ids", count, session.dialect)
+
+
+def _stored(session: DbSession, vm_ids: Sequence[str]) -> _Stored:
     stored = _Stored({}, defaultdict(set), defaultdict(list))
     for start in range(0, len(vm_ids), ID_BATCH):
-        batch = {"ids": list(vm_ids[start : start + ID_BATCH])}
-        dynamic = select(s.vm_dynamic).where(s.vm_dynamic.c.vm_guid.in_(ids))
-        stored.dynamic.update({row.vm_guid: row._mapping for row in conn.execute(dynamic, batch)})
-        device = s.vm_device.c
-        devices = select(device.vm_id, device.device_id, device.address).where(
-            device.vm_id.in_(ids)
+        batch = tuple(vm_ids[start : start + ID_BATCH])
+        dynamic = _for_ids(session, "consistency vm_dynamic", _DYNAMIC_OF, len(batch))
+        stored.dynamic.update(
+            (record["vm_guid"], record) for record in session.fetch_records(dynamic, batch)
         )
-        for row in conn.execute(devices, batch):
-            stored.devices[row.vm_id].add((row.device_id, row.address))
-        guest = select(s.vm_guest_agent_interfaces).where(
-            s.vm_guest_agent_interfaces.c.vm_id.in_(ids)
-        )
-        for row in conn.execute(guest, batch):
-            stored.guest[row.vm_id].append(
-                GuestNic(
-                    row.interface_name, row.mac_address, row.ipv4_addresses, row.ipv6_addresses
-                )
-            )
+        devices = _for_ids(session, "consistency vm_device", _DEVICES_OF, len(batch))
+        for vm_id, device_id, address in session.fetch(devices, batch):
+            stored.devices[vm_id].add((device_id, address))
+        guest = _for_ids(session, "consistency guest NICs", _GUEST_NICS_OF, len(batch))
+        for vm_id, *nic in session.fetch(guest, batch):
+            stored.guest[vm_id].append(GuestNic(*nic))
     return stored
 
 

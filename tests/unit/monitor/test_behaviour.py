@@ -152,7 +152,7 @@ def test_consistency_is_zero_after_churn_and_device_changes(monitored: Any) -> N
     settle = m.core.settle()
     assert [s.failed for s in settle] == [None]
     m.profiler.detach()
-    report = check_consistency(m.db.engine, [(m.host.id, m.control.call("Sim.snapshot"))])
+    report = check_consistency(m.db, [(m.host.id, m.control.call("Sim.snapshot"))])
     assert report.checked_vms == VMS
     assert report.divergent_vms == 0, report.examples
 
@@ -161,7 +161,7 @@ def test_consistency_reports_what_diverges(monitored: Any) -> None:
     m = monitored(PER_VM_EVENTS, start=False)
     m.control.call("Sim.setStatus", {"vmIds": m.vm_ids[:1], "status": "Paused"})
     m.control.call("Sim.changeDevices", {"vmIds": m.vm_ids[1:2]})
-    report = check_consistency(m.db.engine, [(m.host.id, m.control.call("Sim.snapshot"))])
+    report = check_consistency(m.db, [(m.host.id, m.control.call("Sim.snapshot"))])
     assert report.divergent_vms == 2
     assert report.reasons.get("status") == 1
     assert report.reasons.get("hash") == 1

@@ -97,7 +97,7 @@ def test_consistency_holds_once_faults_stop(monitored: Any) -> None:
     m.control.call("Sim.setFaults", {"faults": []})
     m.core.settle()
     m.profiler.detach()
-    report = check_consistency(m.db.engine, [(m.host.id, m.control.call("Sim.snapshot"))])
+    report = check_consistency(m.db, [(m.host.id, m.control.call("Sim.snapshot"))])
     assert any(o.failed for o in outcomes)  # the faults did bite
     assert report.divergent_vms == 0, report.examples
     assert m.monitor.vms_lost == 0
