@@ -65,7 +65,13 @@ def run(
         list[str] | None, typer.Option(help="Optimizations for the extra configuration.")
     ] = None,
     duration: Annotated[str | None, typer.Option(help="Simulated duration, e.g. 60s, 5m.")] = None,
-    db: Annotated[str | None, typer.Option(help="Database URL (default: SQLite in --out).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="embedded (default: a PostgreSQL server the run starts), sqlite (in-process, "
+            "in --out), sqlite:///FILE or postgresql://USER@HOST/DB."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     fault: Annotated[
@@ -293,7 +299,13 @@ def sweep(
         list[str] | None, typer.Option(help="Optimizations for the extra configuration.")
     ] = None,
     duration: Annotated[str | None, typer.Option(help="Simulated duration per size.")] = None,
-    db: Annotated[str | None, typer.Option(help="Database URL (default: SQLite per size).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="embedded (default: a PostgreSQL server per size), sqlite, sqlite:///FILE "
+            "or postgresql://USER@HOST/DB."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     monitoring_threads: Annotated[

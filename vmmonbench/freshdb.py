@@ -1,4 +1,13 @@
-"""A freshly populated database for every configuration: a SQLite template copy, or a rebuild."""
+"""A freshly populated database for every configuration, on whichever database the run uses.
+
+- SQLite: populated once into a template file, copied over the run's file per configuration.
+- The embedded server: populated once into a template database, and every configuration gets a
+  new database made from it (`CREATE DATABASE ... TEMPLATE`), dropped when the next one is made.
+- An external server: the run's own schema is recreated and populated per configuration.
+
+Population polls each host once, so vm_dynamic, guest NICs and counters start as the hosts
+report them (a system that has been stable for a while).
+"""
 
 from __future__ import annotations
 
@@ -7,32 +16,36 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from vmmonbench.configuration import Configuration
 from vmmonbench.db.database import Database, copy_sqlite_file, parse_url
 from vmmonbench.db.population import PopulationSpec, populate
 from vmmonbench.db.profiler import StatementProfiler
-from vmmonbench.db.schema import create_schema, drop_schema
+from vmmonbench.db.schema import create_schema
+from vmmonbench.db.target import (
+    DatabaseChoice,
+    DatabaseKind,
+    mark_sqlite_database,
+    recreate_schema,
+)
 from vmmonbench.host_processes import HostEndpoint
 from vmmonbench.monitor.hostclient import HostClient
 from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.workload import Workload
 
 TEMPLATE_FILE = ".template.db"
+TEMPLATE_DATABASE = "vmmonbench_template"
+CONFIGURATION_DATABASE = "vmmonbench_{number}"
 
 
 class FreshDatabases:
-    """Every configuration starts from the same populated state, matching the hosts' reports.
-
-    SQLite: populated once into a template file, copied per configuration. PostgreSQL: the
-    monitoring tables are dropped, created and populated again per configuration. Population
-    polls each host once, so vm_dynamic, guest NICs and counters start as the hosts report them
-    (a system that has been stable for a while).
-    """
+    """Every configuration starts from the same populated state, matching the hosts' reports."""
 
     def __init__(
         self,
+        choice: DatabaseChoice,
         url: URL,
         workload: Workload,
         endpoints: Sequence[HostEndpoint],
@@ -41,51 +54,115 @@ class FreshDatabases:
         work_dir: Path,
         pool_size: int,
     ) -> None:
-        self.url = url
+        self.choice = choice
+        self.url = url  # the server's admin URL (embedded), or the database the run uses
         self.workload = workload
         self.endpoints = list(endpoints)
         self.controls = controls
         self.pool_size = pool_size
         self.population_s: float | None = None
-        self._template = work_dir / TEMPLATE_FILE if url.get_backend_name() == "sqlite" else None
-        self._template_ready = False
         self.polled_hosts = False  # whether the last `fresh` asked the hosts for their reports
+        self._template_file = work_dir / TEMPLATE_FILE
+        self._template_ready = False
+        self._made = 0
+        self._current: URL | None = None
 
     def fresh(self, config: Configuration) -> Database:
         """A populated database for `config`, profiled, with its checkout validation switch."""
         self.polled_hosts = False
-        if self._template is not None:
-            if not self._template_ready:
-                self._populate(parse_url(f"sqlite:///{self._template}"), rebuild=False)
-                self._template_ready = True
-            assert self.url.database is not None
-            copy_sqlite_file(self._template, Path(self.url.database))
+        kind = self.choice.kind
+        if kind is DatabaseKind.SQLITE:
+            url = self._fresh_sqlite()
+        elif kind is DatabaseKind.EMBEDDED:
+            url = self._fresh_server_database()
         else:
-            self._populate(self.url, rebuild=True)
+            admin = create_engine(self.url)
+            try:
+                recreate_schema(admin, self.choice.given)
+            finally:
+                admin.dispose()
+            self._populate(self.url)
+            url = self.url
+        self._current = url
         return Database(
-            self.url,
+            url,
             profiler=StatementProfiler(),
             validate_on_checkout=PersistenceRules.of(config).validate_checkout,
             pool_size=self.pool_size,
         )
 
-    def close(self) -> None:
-        """Remove the template file, if any."""
-        if self._template is not None:
-            self._template.unlink(missing_ok=True)
+    @property
+    def current_url(self) -> URL | None:
+        """The database the last `fresh` made."""
+        return self._current
 
-    def _populate(self, url: URL, *, rebuild: bool) -> None:
-        if not rebuild and self._template is not None:
-            self._template.unlink(missing_ok=True)
+    def close(self) -> None:
+        """Remove the template file or databases and the last configuration's database."""
+        if self.choice.kind is DatabaseKind.SQLITE:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self._template_file}{suffix}").unlink(missing_ok=True)
+        elif self.choice.kind is DatabaseKind.EMBEDDED:
+            self._drop_databases([*self._last(), TEMPLATE_DATABASE])
+
+    # -- SQLite --------------------------------------------------------------------------------
+
+    def _fresh_sqlite(self) -> URL:
+        if not self._template_ready:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self._template_file}{suffix}").unlink(missing_ok=True)
+            template = parse_url(f"sqlite:///{self._template_file}")
+            self._populate(template)
+            plain = Database(template)
+            try:
+                mark_sqlite_database(plain.engine)
+            finally:
+                plain.close()
+            self._template_ready = True
+        target = self.choice.url
+        assert target is not None
+        assert target.database is not None
+        copy_sqlite_file(self._template_file, Path(target.database))
+        return target
+
+    # -- the embedded server: databases made from a template -----------------------------------
+
+    def _fresh_server_database(self) -> URL:
+        if not self._template_ready:
+            self._admin(f'CREATE DATABASE "{TEMPLATE_DATABASE}"')
+            self._populate(self.url.set(database=TEMPLATE_DATABASE))
+            self._template_ready = True
+        self._drop_databases(self._last())
+        self._made += 1
+        name = CONFIGURATION_DATABASE.format(number=self._made)
+        # FILE_COPY: a file-level copy after a checkpoint, faster than WAL-logging every block
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DATABASE}" STRATEGY FILE_COPY')
+        return self.url.set(database=name)
+
+    def _last(self) -> list[str]:
+        return [CONFIGURATION_DATABASE.format(number=self._made)] if self._made else []
+
+    def _drop_databases(self, names: Sequence[str]) -> None:
+        for name in names:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _admin(self, statement: str) -> None:
+        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(statement))
+        finally:
+            engine.dispose()
+
+    # -- population ----------------------------------------------------------------------------
+
+    def _populate(self, url: URL) -> None:
         plain = Database(url)
         try:
-            if rebuild:
-                drop_schema(plain.engine)
             create_schema(plain.engine)
             started = time.perf_counter()
             populate(plain.engine, self._spec(), reported=self._reported)
-            self.polled_hosts = True
             self.population_s = time.perf_counter() - started
+            self.polled_hosts = True
         finally:
             plain.close()
 

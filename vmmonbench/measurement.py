@@ -68,8 +68,8 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
         _reset_hosts(ctx.controls)
     pgstat.create_extension(db.engine)  # only where the server preloads it; never raises
     server_check = pgstat.pg_stat_statements_status(db.engine)
-    if server_check is None:
-        pgstat.reset(db.engine)
+    # the server's counts before the measured phase: the cross-check takes what came after
+    server_before = pgstat.snapshot(db.engine) if server_check is None else []
     result.server_statements = {"available": False, "reason": server_check}
     clock = WarpClock()
     core = MonitoringCore(
@@ -82,7 +82,7 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
         monitoring_threads=ctx.monitoring_threads,
     )
     try:
-        _measure(config, core, db, ctx, result)
+        _measure(config, core, db, ctx, result, server_before)
     finally:
         core.close()
         db.close()
@@ -101,6 +101,7 @@ def _measure(
     db: Database,
     ctx: RunContext,
     result: RunResult,
+    server_before: Sequence[pgstat.ServerStatement],
 ) -> None:
     w = ctx.workload
     vm_hosts = [(vm, host) for host, vms in ctx.vms_by_host.items() for vm in vms]
@@ -137,7 +138,9 @@ def _measure(
         result.server_statements = {
             "available": True,
             "reason": None,
-            "statements": pgstat.cross_check(statements, pgstat.snapshot(db.engine)),
+            "statements": pgstat.cross_check(
+                statements, pgstat.since(pgstat.snapshot(db.engine), server_before)
+            ),
         }
     stopped = ctx.stop.is_set()
     samples = list(core.recorder.samples)

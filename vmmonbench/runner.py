@@ -13,12 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import URL
-
 from vmmonbench import inventory
 from vmmonbench.configuration import Configuration
 from vmmonbench.cpuprofile import CpuProfiler, ProfilingSession
-from vmmonbench.db.database import Database, check_reachable, mask_url, parse_url
+from vmmonbench.db.run_database import RunDatabase
 from vmmonbench.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -35,7 +33,6 @@ from vmmonbench.progress import Progress, SilentProgress
 from vmmonbench.results import Results, RunStatus
 from vmmonbench.workload import Workload, to_toml
 
-SQLITE_FILE = "vmmonbench.db"
 HOSTS_FILE = ".fake-hosts.toml"
 
 
@@ -46,7 +43,7 @@ class RunOptions:
     workload: Workload
     configurations: list[Configuration]
     out_dir: Path
-    db_url: str | None = None
+    db_url: str | None = None  # None: the embedded server; `sqlite`; or a database URL
     fake_host_processes: int | None = None  # None: one process per five hosts
     connect: list[tuple[str, int]] | None = None  # monitor remote fake hosts instead
     monitoring_threads: int = 10
@@ -63,9 +60,8 @@ class Runner:
         self.options = options
         self.workload = options.workload
         self.progress = progress or SilentProgress()
-        self.url: URL = parse_url(options.db_url or f"sqlite:///{options.out_dir / SQLITE_FILE}")
+        self.database = RunDatabase(options.db_url, options.out_dir)
         self.results = Results(workload=self.workload.to_dict(), environment=_environment())
-        self.results.database = {"url": mask_url(self.url), "dialect": self.url.get_backend_name()}
         self._hosts: FakeHostProcesses | RemoteHosts | None = None
         self._failure: str | None = None
         self._profiling: ProfilingSession | None = None
@@ -79,7 +75,21 @@ class Runner:
         # the hosts start without faults: each configuration switches them on when measuring
         hosts_file = out / HOSTS_FILE
         hosts_file.write_text(to_toml(replace(self.workload, faults=())))
-        self._check_database()
+        with self.database:
+            self._record_database()
+            self._run_with_database(hosts_file)
+        self.results.extra["runner_peak_rss_bytes"] = _peak_rss_bytes()
+        if self._profiling is not None:
+            self.results.extra["cpu_profile"] = self._profiling.status
+        if self._failure is not None:
+            self.results.status = RunStatus.FAILED
+            self.results.failure = self._failure
+        elif self.options.stop.is_set():
+            self.results.status = RunStatus.INTERRUPTED
+        return self.results
+
+    def _run_with_database(self, hosts_file: Path) -> None:
+        out = self.options.out_dir
         self._hosts = self._start_hosts(hosts_file)
         try:
             endpoints = self._hosts.start()
@@ -100,15 +110,6 @@ class Runner:
         finally:
             self._hosts.stop()
             hosts_file.unlink(missing_ok=True)
-        self.results.extra["runner_peak_rss_bytes"] = _peak_rss_bytes()
-        if self._profiling is not None:
-            self.results.extra["cpu_profile"] = self._profiling.status
-        if self._failure is not None:
-            self.results.status = RunStatus.FAILED
-            self.results.failure = self._failure
-        elif self.options.stop.is_set():
-            self.results.status = RunStatus.INTERRUPTED
-        return self.results
 
     def _start_hosts(self, hosts_file: Path) -> FakeHostProcesses | RemoteHosts:
         if self.options.connect:
@@ -148,20 +149,20 @@ class Runner:
     def _died(self) -> str | None:
         return self._hosts.died() if self._hosts is not None else None
 
-    def _check_database(self) -> None:
-        probe = Database(self.url)
-        try:
-            version = check_reachable(probe.engine)
-        finally:
-            probe.close()
-        self.results.database["server_version"] = version
-        self.results.environment["db_dialect"] = self.url.get_backend_name()
-        self.results.environment["db_server_version"] = version
+    def _record_database(self) -> None:
+        described = self.database.describe()
+        self.results.database = described
+        self.results.environment["db_dialect"] = described["dialect"]
+        self.results.environment["db_server"] = described["server"]
+        self.results.environment["db_server_version"] = described["server_version"]
+        if "caveat" in described:
+            self.results.notes.append(described["caveat"])
 
     def _run_configurations(self, endpoints: list[HostEndpoint]) -> None:
         controls = {e.id: HostClient(e.address, e.port, timeout_s=120.0) for e in endpoints}
         databases = FreshDatabases(
-            self.url,
+            self.database.choice,
+            self.database.url,
             self.workload,
             endpoints,
             controls,

@@ -74,7 +74,7 @@ def reset(engine: Engine) -> None:
     """
     with _checked_cursor(engine) as cursor:
         # userid 0 and queryid 0 mean "all"; the dbid limits the reset to this database.
-        cursor.execute(f"{_MARKER} SELECT {EXTENSION}_reset(0, {_CURRENT_DB}, 0)")
+        cursor.execute(f"{_MARKER} SELECT {_schema(cursor)}.{EXTENSION}_reset(0, {_CURRENT_DB}, 0)")
 
 
 def snapshot(engine: Engine) -> list[ServerStatement]:
@@ -84,8 +84,8 @@ def snapshot(engine: Engine) -> list[ServerStatement]:
     """
     with _checked_cursor(engine) as cursor:
         cursor.execute(
-            f"{_MARKER} SELECT query, calls, total_exec_time, rows FROM {EXTENSION} "
-            f"WHERE dbid = {_CURRENT_DB}"
+            f"{_MARKER} SELECT query, calls, total_exec_time, rows "
+            f"FROM {_schema(cursor)}.{EXTENSION} WHERE dbid = {_CURRENT_DB}"
         )
         rows: Sequence[Any] = cursor.fetchall()
     merged: dict[str, ServerStatement] = {}
@@ -103,6 +103,29 @@ def snapshot(engine: Engine) -> list[ServerStatement]:
             rows=seen.rows + int(row_count),
         )
     return sorted(merged.values(), key=lambda s: (-s.total_exec_time_s, s.query_normalized))
+
+
+def since(
+    after: Sequence[ServerStatement], before: Sequence[ServerStatement]
+) -> list[ServerStatement]:
+    """What the server counted between two snapshots (statements with no new call left out).
+
+    Deltas instead of a reset: a database vmmonbench shares with others keeps their statistics.
+    """
+    earlier = {s.query_normalized: s for s in before}
+    changed: list[ServerStatement] = []
+    for now in after:
+        then = earlier.get(now.query_normalized, ServerStatement(now.query_normalized, 0, 0.0, 0))
+        if now.calls > then.calls:
+            changed.append(
+                ServerStatement(
+                    query_normalized=now.query_normalized,
+                    calls=now.calls - then.calls,
+                    total_exec_time_s=max(0.0, now.total_exec_time_s - then.total_exec_time_s),
+                    rows=max(0, now.rows - then.rows),
+                )
+            )
+    return sorted(changed, key=lambda s: (-s.total_exec_time_s, s.query_normalized))
 
 
 def cross_check(
@@ -140,6 +163,16 @@ def cross_check(
         keyed.append((-max(client_s, server_s), sql, row))
     keyed.sort(key=lambda item: item[:2])
     return [row for *_, row in keyed]
+
+
+def _schema(cursor: DBAPICursor) -> str:
+    # the extension's schema, quoted: a run's search_path may not include it
+    cursor.execute(
+        f"{_MARKER} SELECT quote_ident(n.nspname) FROM pg_extension e "
+        f"JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = '{EXTENSION}'"
+    )
+    found = cursor.fetchall()
+    return str(found[0][0]) if found else "public"
 
 
 def _match(client_seen: bool, server_seen: bool) -> str:
@@ -186,7 +219,7 @@ def _status(cursor: DBAPICursor) -> str | None:
             f"the {EXTENSION} extension is not created in database {database} "
             f"(CREATE EXTENSION {EXTENSION})"
         )
-    cursor.execute(f"{_MARKER} SELECT 1 FROM {EXTENSION} LIMIT 1")
+    cursor.execute(f"{_MARKER} SELECT 1 FROM {_schema(cursor)}.{EXTENSION} LIMIT 1")
     cursor.fetchall()
     return None
 
