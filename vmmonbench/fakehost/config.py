@@ -37,6 +37,8 @@ class FakeHostConfig:
     devices_change_per_vm_hour: float = 0.0
     faults: tuple[FaultSpec, ...] = ()
     watch_pid: int | None = None
+    tls_cert: str | None = None  # both given: the whole port is TLS, as VDSM's by default
+    tls_key: str | None = None
 
     @property
     def host_indexes(self) -> range:
@@ -106,6 +108,10 @@ class FakeHostConfig:
                 0 <= rate <= MAX_CHANGE_RATE, f"{name} must be 0..{MAX_CHANGE_RATE:g}, got {rate:g}"
             )
         _check(self.watch_pid is None or self.watch_pid > 0, "--watch-pid must be positive")
+        _check(
+            (self.tls_cert is None) == (self.tls_key is None),
+            "--tls-cert and --tls-key go together: give both or neither",
+        )
 
 
 def _check(ok: bool, message: str) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from typing import Any
 
 from vmmonbench import protocol
 from vmmonbench.errors import BadInputError
+from vmmonbench.fakehost import host_facts
 from vmmonbench.fakehost.config import FakeHostConfig
 from vmmonbench.fakehost.injector import FaultInjector
 from vmmonbench.fakehost.rpc import (
@@ -36,6 +38,12 @@ from vmmonbench.faults import FaultKind, parse_fault
 from vmmonbench.inventory import HostSpec
 
 Clock = Callable[[], float]  # seconds, like time.monotonic
+Matcher = Callable[[str], object]
+
+# an event name is `|virt|VM_status|<uuid>` (52 characters): a longer glob can only be an attack,
+# and a few wildcards are all a real filter needs
+MAX_PATTERN_CHARS = 256
+MAX_PATTERN_WILDCARDS = 8
 
 
 @dataclass(slots=True)
@@ -56,12 +64,20 @@ class EmulatedHost:
         self.index = spec.index
         self._config = config
         self._clock = clock
-        self._subscribers: dict[Subscriber, str] = {}
+        self._subscribers: dict[Subscriber, Matcher] = {}
         self.counters = HostCounters()
         self.vms: list[VmState] = []
         self._by_id: dict[str, VmState] = {}
         self.methods: dict[str, Method] = {
             "Host.ping": Method(MethodKind.QUERY, self.ping),
+            "Host.ping2": Method(MethodKind.QUERY, self.ping),
+            "Host.confirmConnectivity": Method(MethodKind.QUERY, self.ping),
+            "Host.getCapabilities": Method(MethodKind.QUERY, self.get_capabilities),
+            "Host.getHardwareInfo": Method(MethodKind.QUERY, self.get_hardware_info),
+            "Host.getStats": Method(MethodKind.QUERY, self.get_stats),
+            "Host.setMOMPolicyParameters": Method(MethodKind.QUERY, self.set_mom_policy),
+            "Host.hostdevListByCaps": Method(MethodKind.QUERY, self.hostdev_list_by_caps),
+            "Host.dumpxmls": Method(MethodKind.QUERY, self.dumpxmls),
             "Host.getVMList": Method(MethodKind.QUERY, self.get_vm_list),
             "Host.getAllVmStats": Method(MethodKind.QUERY, self.get_all_vm_stats),
             "VM.getStats": Method(MethodKind.QUERY, self.get_vm_stats),
@@ -94,21 +110,53 @@ class EmulatedHost:
         )
         self.faults = FaultInjector(self.index, self._config.faults, f"{seed}:faults")
         self.churn_random = random.Random(f"{seed}:churn")
+        self._host_stats = host_facts.HostStatistics(self.spec, seed, self._clock())
         self.counters = HostCounters(connections=self.counters.connections)
 
     def now_ms(self) -> int:
         """The host clock in milliseconds."""
         return int(self._clock() * 1000)
 
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        """Forget a closed connection."""
-        self._subscribers.pop(subscriber, None)
+    def unsubscribe(self, subscriber: object) -> None:
+        """Forget a closed connection (or one that dropped its last events subscription)."""
+        self._subscribers.pop(subscriber, None)  # type: ignore[call-overload]
 
     # -- queries -------------------------------------------------------------------------
 
     def ping(self, params: Mapping[str, Any], caller: Subscriber) -> bool:
-        """Host.ping: true."""
+        """Host.ping, Host.ping2, Host.confirmConnectivity: true."""
         return True
+
+    def get_capabilities(self, params: Mapping[str, Any], caller: Subscriber) -> dict[str, Any]:
+        """Host.getCapabilities: what an engine validates before it lets a host be Up."""
+        return host_facts.capabilities(self.spec)
+
+    def get_hardware_info(self, params: Mapping[str, Any], caller: Subscriber) -> dict[str, Any]:
+        """Host.getHardwareInfo: manufacturer, product, serial, UUID."""
+        return host_facts.hardware_info(self.spec)
+
+    def get_stats(self, params: Mapping[str, Any], caller: Subscriber) -> dict[str, Any]:
+        """Host.getStats: host CPU, memory and network figures, new on every call."""
+        return self._host_stats.sample(self.vms, self._clock())
+
+    def set_mom_policy(self, params: Mapping[str, Any], caller: Subscriber) -> bool:
+        """Host.setMOMPolicyParameters: the engine's ballooning/KSM policy, accepted."""
+        map_param(params, "key_value_store")
+        return True
+
+    def hostdev_list_by_caps(self, params: Mapping[str, Any], caller: Subscriber) -> dict[str, Any]:
+        """Host.hostdevListByCaps: host devices, filtered by capability when `caps` is given."""
+        caps = strings_param(params, "caps", required=False)
+        devices = host_facts.host_devices(self.spec)
+        if not caps:
+            return devices
+        return {name: d for name, d in devices.items() if d["params"]["capability"] in caps}
+
+    def dumpxmls(self, params: Mapping[str, Any], caller: Subscriber) -> dict[str, str]:
+        """Host.dumpxmls: domain XML of the VMs asked for; unknown or destroyed ids skipped."""
+        ids = strings_param(params, "vmList")
+        vms = [self._by_id[i] for i in dict.fromkeys(ids) if i in self._by_id]
+        return {vm.id: host_facts.domain_xml(vm) for vm in vms if not vm.destroyed}
 
     def get_vm_list(self, params: Mapping[str, Any], caller: Subscriber) -> list[dict[str, Any]]:
         """Host.getVMList: id, status and status time of every VM."""
@@ -137,9 +185,27 @@ class EmulatedHost:
         return [{"vmId": vm.id, "devices": vm.devices_wire()} for vm in vms if not vm.destroyed]
 
     def subscribe(self, params: Mapping[str, Any], caller: Subscriber) -> bool:
-        """Events.subscribe: push status events whose method matches the glob `pattern`."""
-        self._subscribers[caller] = string_param(params, "pattern")
+        """Events.subscribe: push status events whose method matches the glob `pattern`.
+
+        The glob is bounded and compiled once for this connection (never into a cache that
+        outlives it), so matching stays cheap for every other client.
+        """
+        pattern = string_param(params, "pattern")
+        if len(pattern) > MAX_PATTERN_CHARS:
+            raise RpcError(
+                protocol.INVALID_PARAMS, f"params.pattern is longer than {MAX_PATTERN_CHARS}"
+            )
+        if sum(pattern.count(c) for c in "*?[") > MAX_PATTERN_WILDCARDS:
+            raise RpcError(
+                protocol.INVALID_PARAMS,
+                f"params.pattern has more than {MAX_PATTERN_WILDCARDS} wildcards",
+            )
+        self._subscribers[caller] = re.compile(translate(pattern)).match
         return True
+
+    def subscribe_all(self, subscriber: Subscriber) -> None:
+        """Push every status event to `subscriber` (a STOMP SUBSCRIBE to the events queue)."""
+        self._subscribers[subscriber] = _match_all
 
     # -- commands (user operations) --------------------------------------------------------
 
@@ -309,7 +375,7 @@ class EmulatedHost:
         params = {vm.id: vm.event_fields(str(now_ms)), "notify_time": now_ms}
         line = protocol.notification(method, params)
         previous, vm.last_event = vm.last_event, line
-        targets = [s for s, pattern in self._subscribers.items() if fnmatchcase(method, pattern)]
+        targets = [s for s, matches in self._subscribers.items() if matches(method)]
         if not targets:
             return
         duplicate = self.faults.fires(FaultKind.DUPLICATE_EVENTS) is not None
@@ -326,3 +392,7 @@ class EmulatedHost:
     def _push(self, subscriber: Subscriber, line: bytes) -> None:
         subscriber.send(line)
         self.counters.events_sent += 1
+
+
+def _match_all(method: str) -> bool:
+    return True

@@ -1,89 +1,33 @@
-"""FakeHostServer: one asyncio TCP listener per emulated host, line framing, faults on replies."""
+"""FakeHostServer: one asyncio TCP (or TLS) listener per emulated host, each port serving the line
+protocol and STOMP (chosen by peeking at a connection's first bytes, as VDSM does), with bounds."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import functools
 import logging
 import socket
+import ssl
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from vmmonbench import protocol
 from vmmonbench.errors import BadInputError
 from vmmonbench.fakehost.churn import churn
 from vmmonbench.fakehost.config import FakeHostConfig
 from vmmonbench.fakehost.host import Clock, EmulatedHost
-from vmmonbench.fakehost.rpc import MethodKind, RpcError
-from vmmonbench.fakehost.wire import Request, parse_request, read_lines
-from vmmonbench.faults import FaultKind
+from vmmonbench.fakehost.limits import DEFAULT_LIMITS, ConnectionLimits, OutputLedger
+from vmmonbench.fakehost.line_session import LineConnection, serve_lines
+from vmmonbench.fakehost.peer import PeerConnection
+from vmmonbench.fakehost.stomp_session import StompConnection, serve_stomp
+from vmmonbench.fakehost.wire import READ_CHUNK
 from vmmonbench.inventory import host_spec
+from vmmonbench.stomp import frames
 
-MAX_PENDING_BYTES = 256 << 20  # queued for a peer that stopped reading: drop that peer
+SNIFF_LIMIT = 1 << 16  # bytes looked at to choose the protocol
+TLS_HANDSHAKE_TIMEOUT_S = 10.0  # VDSM's
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseFaults:
-    """What happens to one response on its way out (drawn when the request arrives)."""
-
-    delay_s: float = 0.0
-    drop: bool = False
-    malformed: bool = False
-
-
-NO_FAULTS = ResponseFaults()
-
-
-class Connection:
-    """One client of one host: writes whole lines, counts bytes, owns its pending replies."""
-
-    __slots__ = ("_host", "_writer", "closed", "tasks")
-
-    def __init__(self, host: EmulatedHost, writer: asyncio.StreamWriter) -> None:
-        self._host = host
-        self._writer = writer
-        self.closed = False
-        self.tasks: set[asyncio.Task[None]] = set()
-
-    def send(self, data: bytes) -> None:
-        """Queue bytes without waiting (events); a peer that stops reading is cut off."""
-        if self.closed or self._writer.transport.is_closing():
-            return
-        self._writer.write(data)
-        self._host.counters.bytes_sent += len(data)
-        if self._writer.transport.get_write_buffer_size() > MAX_PENDING_BYTES:
-            self.abort()
-
-    async def reply(self, data: bytes) -> None:
-        """Write a response and wait until the transport has room again."""
-        self.send(data)
-        if self.closed:
-            return
-        try:
-            await self._writer.drain()
-        except ConnectionError:
-            self.abort()
-
-    def spawn(self, work: Any) -> None:
-        """Run a reply coroutine beside the read loop (latency or delay must not block it)."""
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    def close(self) -> None:
-        """Close after flushing what is queued."""
-        self.closed = True
-        self._writer.close()
-
-    def abort(self) -> None:
-        """Close at once, discarding what is queued."""
-        self.closed = True
-        self._writer.transport.abort()
 
 
 class FakeHostServer:
@@ -93,9 +37,17 @@ class FakeHostServer:
     `clock` returns seconds (default time.monotonic); every time field derives from it.
     """
 
-    def __init__(self, config: FakeHostConfig, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: FakeHostConfig,
+        *,
+        clock: Clock = time.monotonic,
+        limits: ConnectionLimits = DEFAULT_LIMITS,
+    ) -> None:
         config.validate()
         self.config = config
+        self.limits = limits
+        self.ledger = OutputLedger()
         self.hosts = [
             EmulatedHost(
                 host_spec(config.seed, index, config.vms, config.vnics, config.disks),
@@ -106,7 +58,7 @@ class FakeHostServer:
         ]
         self.ports: list[int] = []
         self._servers: list[asyncio.Server] = []
-        self._connections: set[Connection] = set()
+        self._connections: set[PeerConnection] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._background: list[asyncio.Task[None]] = []
 
@@ -114,11 +66,16 @@ class FakeHostServer:
         """Listen on every host's port; BadInputError (nothing left open) if one cannot."""
         try:
             address = await _resolve(self.config.bind)
+            tls = _tls_context(self.config)
             for position, host in enumerate(self.hosts):
                 port = self.config.port_for(position)
                 try:
                     server = await asyncio.start_server(
-                        functools.partial(self._serve, host), address, port
+                        functools.partial(self._serve, host),
+                        address,
+                        port,
+                        ssl=tls,
+                        ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S if tls else None,
                     )
                 except OSError as exc:
                     raise BadInputError(_listen_error(self.config.bind, port, exc)) from None
@@ -127,6 +84,7 @@ class FakeHostServer:
         except BaseException:
             await self.stop()
             raise
+        self._run_background(self._sweep())
         for host in self.hosts:
             if self.config.churn_per_vm_hour > 0:
                 self._run_background(churn(self.config.churn_per_vm_hour, host, host.churn_status))
@@ -156,99 +114,87 @@ class FakeHostServer:
         self, host: EmulatedHost, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         task = asyncio.current_task()
+        if len(self._connections) >= self.limits.max_connections:
+            log.warning("fake host: %d connections open, refusing one", len(self._connections))
+            writer.transport.abort()
+            return
         if task is not None:
             self._handlers.add(task)
-        connection = Connection(host, writer)
-        self._connections.add(connection)
+        connection: PeerConnection | None = None
         host.counters.connections += 1
         try:
-            async with contextlib.aclosing(read_lines(reader)) as lines:
-                async for line in lines:
-                    await self._handle(host, connection, line)
-                    if connection.closed:
-                        break
-        except ConnectionError:
+            first = await _sniff(reader)
+            if first and frames.is_stomp_start(first):
+                stomp = StompConnection(host, writer, self.limits, self.ledger)
+                connection = stomp
+                self._connections.add(stomp)
+                await serve_stomp(stomp, reader, first)
+            elif first:
+                lines = LineConnection(host, writer, self.limits, self.ledger)
+                connection = lines
+                self._connections.add(lines)
+                await serve_lines(lines, reader, first)
+        except (ConnectionError, ssl.SSLError):
             pass  # the peer went away; nothing to answer
         finally:
             host.counters.connections -= 1
-            host.unsubscribe(connection)
-            for pending in list(connection.tasks):
-                pending.cancel()
-            if not connection.closed:
+            if connection is None:
+                writer.transport.abort()
+            elif not connection.closed:
                 connection.close()
-            self._connections.discard(connection)
+            if connection is not None:
+                self._connections.discard(connection)
             if task is not None:
                 self._handlers.discard(task)
 
-    async def _handle(self, host: EmulatedHost, connection: Connection, line: bytes | None) -> None:
-        host.counters.requests += 1
-        request = parse_request(host.methods, line)
-        if not isinstance(request, Request):
-            if request is not None:
-                await connection.reply(request)
-            return
-        faulted = request.method.kind is not MethodKind.SIM and request.wants_reply
-        faults = _draw_faults(host) if faulted else NO_FAULTS
-        if request.method.kind is MethodKind.COMMAND:
-            connection.spawn(self._command(connection, request, faults))
-            return
-        data = _call(request, connection)
-        if not request.wants_reply:
-            return
-        if faults.delay_s:
-            connection.spawn(_deliver(connection, data, faults))
-        else:
-            await _deliver(connection, data, faults)
-
-    async def _command(
-        self, connection: Connection, request: Request, faults: ResponseFaults
-    ) -> None:
-        command = request.method.command
-        assert command is not None
-        try:
-            data = protocol.result(request.id, await command(request.params, connection))
-        except RpcError as exc:
-            data = protocol.error(request.id, exc.code, str(exc))
-        except Exception:
-            log.exception("fake host: request %r failed", request.id)
-            data = protocol.error(request.id, protocol.INTERNAL_ERROR, "internal error")
-        if request.wants_reply:
-            await _deliver(connection, data, faults)
+    async def _sweep(self) -> None:
+        """Cut off peers whose queue has not moved for the stall timeout, then the largest
+        queues while all together are over budget; the ledger is made exact on the way."""
+        limits = self.limits
+        while True:
+            await asyncio.sleep(limits.sweep_interval_s)
+            now = time.monotonic()
+            for connection in list(self._connections):
+                queued = connection.queued()
+                self.ledger.update(connection, queued)
+                before, since = connection.stall_mark
+                if queued == 0 or queued < before:
+                    connection.stall_mark = (queued, now)
+                elif now - since > limits.stall_timeout_s:
+                    log.warning("fake host: a peer took nothing for %.0f s, cut off", now - since)
+                    connection.abort()
+            by_size = sorted(self._connections, key=lambda c: c.queued(), reverse=True)
+            for connection in by_size:
+                if self.ledger.total <= limits.total_backlog_bytes:
+                    break
+                connection.abort()
 
 
-def _call(request: Request, connection: Connection) -> bytes:
-    handler = request.method.handler
-    assert handler is not None
+async def _sniff(reader: asyncio.StreamReader) -> bytes:
+    """The first bytes of a connection, enough to tell STOMP (a command name) from JSON lines."""
+    data = b""
+    while len(data) < SNIFF_LIMIT:
+        chunk = await reader.read(READ_CHUNK)
+        if not chunk:
+            return data
+        data += chunk
+        text = data.lstrip(b"\r\n \t")
+        if text and (text[:1] in b"{[" or len(text) >= frames.LONGEST_COMMAND or b"\n" in text):
+            return data
+    return data
+
+
+def _tls_context(config: FakeHostConfig) -> ssl.SSLContext | None:
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
-        return protocol.result(request.id, handler(request.params, connection))
-    except RpcError as exc:
-        return protocol.error(request.id, exc.code, str(exc))
-    except Exception:
-        # a bug in a handler must not take the host down; the traceback goes to the log
-        log.exception("fake host: request %r failed", request.id)
-        return protocol.error(request.id, protocol.INTERNAL_ERROR, "internal error")
-
-
-def _draw_faults(host: EmulatedHost) -> ResponseFaults:
-    delay = host.faults.fires(FaultKind.DELAY)
-    drop = host.faults.fires(FaultKind.DROP) is not None
-    malformed = not drop and host.faults.fires(FaultKind.MALFORMED) is not None
-    if delay is None and not drop and not malformed:
-        return NO_FAULTS
-    return ResponseFaults(delay.seconds if delay else 0.0, drop, malformed)
-
-
-async def _deliver(connection: Connection, data: bytes, faults: ResponseFaults) -> None:
-    if faults.delay_s:
-        await asyncio.sleep(faults.delay_s)
-    if faults.drop:
-        connection.send(data[: len(data) // 2])
-        connection.close()
-        return
-    if faults.malformed:
-        # cut inside the JSON object: never parseable, still one line
-        data = data[: len(data) // 2] + b"\n"
-    await connection.reply(data)
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise BadInputError(
+            f"cannot use --tls-cert {config.tls_cert} / --tls-key {config.tls_key}: {exc}"
+        ) from None
+    return context
 
 
 async def _resolve(bind: str) -> str:

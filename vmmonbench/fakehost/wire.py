@@ -24,12 +24,16 @@ class Request:
     wants_reply: bool
 
 
-async def read_lines(reader: asyncio.StreamReader) -> AsyncGenerator[bytes | None, None]:
-    """Non-blank lines without their newline; None stands for a line over MAX_REQUEST_LINE,
-    which is skipped up to its newline without being held in memory."""
+async def read_lines(
+    reader: asyncio.StreamReader, first: bytes = b""
+) -> AsyncGenerator[bytes | None, None]:
+    """Non-blank lines without their newline (`first`: bytes already read from the stream);
+    None stands for a line over MAX_REQUEST_LINE, skipped up to its newline without being
+    held in memory."""
     pending = bytearray()
     oversized = False
-    while chunk := await reader.read(READ_CHUNK):
+    chunk = first or await reader.read(READ_CHUNK)
+    while chunk:
         start = 0
         while (end := chunk.find(b"\n", start)) >= 0:
             if oversized or len(pending) + end - start > protocol.MAX_REQUEST_LINE:
@@ -46,6 +50,7 @@ async def read_lines(reader: asyncio.StreamReader) -> AsyncGenerator[bytes | Non
             if len(pending) > protocol.MAX_REQUEST_LINE:
                 oversized = True
                 pending.clear()
+        chunk = await reader.read(READ_CHUNK)
 
 
 def parse_request(methods: Mapping[str, Method], line: bytes | None) -> Request | bytes | None:
@@ -57,6 +62,13 @@ def parse_request(methods: Mapping[str, Method], line: bytes | None) -> Request 
         message_object = protocol.decode(line)
     except protocol.ProtocolError as exc:
         return protocol.error(None, exc.code, str(exc))
+    return request_from(methods, message_object)
+
+
+def request_from(methods: Mapping[str, Method], message_object: Any) -> Request | bytes | None:
+    """The request a decoded JSON value carries, else the error reply (None: no reply at all)."""
+    if not isinstance(message_object, dict) or message_object.get("jsonrpc") != "2.0":
+        return protocol.error(None, protocol.INVALID_REQUEST, "not a JSON-RPC 2.0 message object")
     request_id = message_object.get("id")
     if request_id is not None and (
         not isinstance(request_id, str | int) or isinstance(request_id, bool)
