@@ -102,6 +102,9 @@ class PeerConnection:
         await self._room.wait()
 
     # closing ------------------------------------------------------------------------------
+    async def flushed(self) -> None:
+        """Wait until everything queued has been handed to the transport (closing cleanly)."""
+
     def close(self) -> None:
         """Close after flushing what is queued."""
         if not self.closed:

@@ -141,6 +141,7 @@ class FakeHostServer:
             if connection is None:
                 writer.transport.abort()
             elif not connection.closed:
+                await connection.flushed()
                 connection.close()
             if connection is not None:
                 self._connections.discard(connection)

@@ -8,6 +8,7 @@ socket read, so a small frame that lands behind another waits for the next bytes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ JSON = "application/json"
 LINE_ONLY_METHODS = frozenset({"Events.subscribe"})  # over STOMP, SUBSCRIBE is the subscription
 MAX_VMS_PER_EVENT = 100
 SILENCE_FACTOR = 2.0  # a client that promised heart-beats may miss one before it is dropped
+FLUSH_TIMEOUT_S = 5.0  # for the last frames (ERROR, RECEIPT) before a close
 FRAME_SPACING_S = 0.0005  # between two frames written back to back (see the module docstring)
 
 
@@ -91,6 +93,11 @@ class StompConnection(PeerConnection):
         await self._drained.wait()
         if self.closed:
             raise ConnectionResetError("connection closed")
+
+    async def flushed(self) -> None:
+        """Wait (bounded) until the frame writer has written what is queued."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._drained.wait(), FLUSH_TIMEOUT_S)
 
     def frame(self, command: str, headers: Mapping[str, str], body: bytes = b"") -> None:
         """Queue one frame without waiting (bounded like events)."""

@@ -94,6 +94,9 @@ class StompRpc:
             self.connection.subscribe(self.reply_to, self.reply_subscription)
             for subscription in self.event_subscriptions:
                 self.connection.subscribe(EVENTS, subscription)
+        # frames of one connection are handled in order: once this is answered, so are the
+        # SUBSCRIBEs (stomp.py leaves Nagle on, so they may reach the host late otherwise)
+        self.call("Host.ping2")
 
     def close(self) -> None:
         if self.connection.is_connected():

@@ -1,4 +1,5 @@
-"""A validator for VDSM's API schema (vdsm-api.yml): known fields, types, required fields."""
+"""A validator for VDSM's API schema (vdsm-api.yml): known fields, types, required fields,
+for named types and for each verb's return value."""
 
 from __future__ import annotations
 
@@ -23,7 +24,19 @@ class VdsmSchema:
     """The `types` section of vdsm-api.yml (nested types are already inlined there)."""
 
     def __init__(self, path: Path) -> None:
-        self.types: dict[str, Any] = yaml.safe_load(path.read_text())["types"]
+        api: dict[str, Any] = yaml.safe_load(path.read_text())
+        self.types: dict[str, Any] = api["types"]
+        self.returns: dict[str, Any] = {
+            name: entry["return"]["type"]
+            for name, entry in api.items()
+            if isinstance(entry, dict) and "return" in entry
+        }
+
+    def return_errors(self, value: Any, method: str) -> list[str]:
+        """Every way `value` departs from what the verb `method` returns in VDSM."""
+        found: list[str] = []
+        self._check(value, self.returns[method], method, found)
+        return found
 
     def errors(self, value: Any, type_name: str) -> list[str]:
         """Every way `value` departs from the named type; empty when it validates."""
@@ -51,7 +64,10 @@ class VdsmSchema:
                 found.append(f"{where}: expected a map, got {value!r}")
                 return
             for key, item in value.items():
-                self._check(key, kind["key-type"], f"{where} key", found)
+                # JSON object keys are strings: a numeric key type arrives as digits
+                numeric = kind["key-type"] in ("uint", "int") and isinstance(key, str)
+                if not (numeric and _DATATYPE[kind["key-type"]](key)):
+                    self._check(key, kind["key-type"], f"{where} key", found)
                 self._check(item, kind["value-type"], f"{where}[{key!r}]", found)
         elif kind["type"] == "alias":
             self._check(value, kind["sourcetype"], where, found)
