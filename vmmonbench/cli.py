@@ -38,6 +38,7 @@ from vmmonbench.fakehost import (
 )
 from vmmonbench.faults import parse_fault
 from vmmonbench.host_processes import parse_connect
+from vmmonbench.protocol import WireProtocol
 from vmmonbench.render.compare_terminal import print_comparison
 from vmmonbench.render.html import write_comparison_report, write_report, write_sweep_report
 from vmmonbench.render.terminal import TerminalProgress, print_results, scaling_table
@@ -92,6 +93,12 @@ def run(
     legacy: Annotated[
         bool, typer.Option(help="Include the legacy 3.6 configurations (--no-legacy: 4.1 only).")
     ] = True,
+    wire: Annotated[
+        WireProtocol,
+        typer.Option(
+            "--protocol", help="How the monitoring core talks to the hosts (stomp: as the engine)."
+        ),
+    ] = WireProtocol.STOMP,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
     chosen = load_workload(workload).with_overrides(
@@ -116,6 +123,7 @@ def run(
         connect=parse_connect(connect) if connect else None,
         fake_host_processes=fake_host_processes,
         monitoring_threads=monitoring_threads,
+        wire=wire,
         on_results=save,
     )
     console = _console()

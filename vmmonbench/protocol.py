@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -15,8 +16,28 @@ NO_SUCH_VM = 1  # VDSM's "noVM" error code
 
 MAX_REQUEST_LINE = 1 << 20  # a request never needs more than 1 MiB
 MAX_RESPONSE_LINE = 1 << 31  # a 100 000-VM poll stays far below this
+# the largest reply a host may send before its inventory is known (Sim.info, a ping)
+MAX_CONTROL_REPLY = 1 << 20
+# per-VM reply bytes, measured on the largest replies (Sim.snapshot, Host.getAllVmStats) at
+# 0..16 vNICs and disks (about 1.1 KB + 0.33 KB per device), with twice that as headroom
+REPLY_BYTES_PER_VM = 3072
+REPLY_BYTES_PER_DEVICE = 1024
+REPLY_BYTES_FIXED = 1 << 20
 
 EVENT_PREFIX = "|virt|VM_status|"
+
+
+class WireProtocol(StrEnum):
+    """How JSON-RPC messages are framed on a fake host's port (both are served on each)."""
+
+    LINE = "line"  # one message per line: vmmonbench's own
+    STOMP = "stomp"  # STOMP 1.2 frames: what VDSM and the oVirt engine speak
+
+
+def max_reply_bytes(vms: int, vnics: int, disks: int) -> int:
+    """The largest reply a host of this inventory can legitimately send, with headroom."""
+    per_vm = REPLY_BYTES_PER_VM + REPLY_BYTES_PER_DEVICE * (vnics + disks)
+    return REPLY_BYTES_FIXED + vms * per_vm
 
 
 class ProtocolError(Exception):

@@ -30,6 +30,7 @@ from vmmonbench.measurement import RunContext, measure_configuration
 from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
 from vmmonbench.progress import Progress, SilentProgress
+from vmmonbench.protocol import WireProtocol, max_reply_bytes
 from vmmonbench.results import Results, RunStatus
 from vmmonbench.workload import Workload, to_toml
 
@@ -47,6 +48,7 @@ class RunOptions:
     fake_host_processes: int | None = None  # None: one process per five hosts
     connect: list[tuple[str, int]] | None = None  # monitor remote fake hosts instead
     monitoring_threads: int = 10
+    wire: WireProtocol = WireProtocol.STOMP  # how the monitoring core talks to the hosts
     profile: bool = False
     cpu_profiler: CpuProfiler | None = None  # injected by tests; built from `profile` otherwise
     on_results: Callable[[Results], None] | None = None
@@ -99,6 +101,7 @@ class Runner:
                 "processes": self._hosts.processes,
                 "endpoints": [f"{e.address}:{e.port}" for e in endpoints],
                 "remote": bool(self.options.connect),
+                "protocol": str(self.options.wire),
             }
             self._run_configurations(endpoints)
             self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._hosts.peak_rss_bytes()
@@ -159,7 +162,12 @@ class Runner:
             self.results.notes.append(described["caveat"])
 
     def _run_configurations(self, endpoints: list[HostEndpoint]) -> None:
-        controls = {e.id: HostClient(e.address, e.port, timeout_s=120.0) for e in endpoints}
+        w = self.workload
+        reply_bound = max_reply_bytes(w.vms, w.vnics, w.disks)
+        controls = {
+            e.id: HostClient(e.address, e.port, timeout_s=120.0, max_reply_bytes=reply_bound)
+            for e in endpoints
+        }
         databases = FreshDatabases(
             self.database.choice,
             self.database.url,
@@ -169,7 +177,10 @@ class Runner:
             work_dir=self.options.out_dir,
             pool_size=max(16, self.options.monitoring_threads + 8),
         )
-        hosts = [MonitoredHost(e.id, e.index, e.address, e.port) for e in endpoints]
+        hosts = [
+            MonitoredHost(e.id, e.index, e.address, e.port, self.options.wire, reply_bound)
+            for e in endpoints
+        ]
         ctx = RunContext(
             workload=self.workload,
             hosts=hosts,

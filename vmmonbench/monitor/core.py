@@ -91,6 +91,8 @@ class MonitoringCore:
                 host.port,
                 timeout_s=call_timeout_s,
                 on_event=self._event_handler(host),
+                wire=host.wire,
+                max_reply_bytes=host.max_reply_bytes,
             )
             for host in self.hosts
         }
@@ -193,6 +195,8 @@ class MonitoringCore:
             if not method.startswith(protocol.EVENT_PREFIX):
                 return
             notify_time = params.get("notify_time")
+            # a STOMP notification may carry several VMs: each gets its share of the bytes
+            size //= max(1, len(params) - ("notify_time" in params))
             for vm_id, data in params.items():
                 if vm_id == "notify_time" or not isinstance(data, dict):
                     continue

@@ -26,6 +26,7 @@ from vmmonbench.monitor.persistence import save
 from vmmonbench.monitor.persistence_rules import PersistenceRules, VmListSource
 from vmmonbench.monitor.samples import CycleKind, CycleSample
 from vmmonbench.monitor.state import MonitorState
+from vmmonbench.protocol import WireProtocol
 from vmmonbench.vmstatus import engine_status
 
 EPOCH = datetime(2016, 7, 25, 9, 0, tzinfo=UTC)
@@ -33,12 +34,14 @@ EPOCH = datetime(2016, 7, 25, 9, 0, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class MonitoredHost:
-    """A host as the monitoring core knows it: DB id, index, and where its agent listens."""
+    """A host as the monitoring core knows it: DB id, index, where its agent listens and how."""
 
     id: str
     index: int
     address: str
     port: int
+    wire: WireProtocol = WireProtocol.LINE
+    max_reply_bytes: int = protocol.MAX_RESPONSE_LINE  # what its inventory can produce
 
 
 def _report_time(value: Any) -> int | None:

@@ -1,4 +1,5 @@
-"""A host agent client: JSON-RPC over one TCP connection, pushed events, reconnect with backoff."""
+"""A host agent client: JSON-RPC over one TCP connection (line or STOMP framing, as the engine
+speaks to VDSM), pushed events, reconnect with backoff, replies bounded by what a host can send."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ from typing import Any
 
 from vmmonbench import protocol
 from vmmonbench.monitor.gcpause import GC_PAUSE
+from vmmonbench.protocol import WireProtocol
+from vmmonbench.stomp import frames
+from vmmonbench.stomp.reader import read_frame
+
+# the engine's destinations and session headers (vdsm-jsonrpc-java, engine defaults)
+STOMP_REQUESTS = "jms.topic.vdsm_requests"
+STOMP_RESPONSES = "jms.topic.vdsm_responses"
+STOMP_EVENTS = "jms.queue.events"
+STOMP_CONNECT = {"accept-version": "1.2", "heart-beat": "0,15000", "host": "null"}
 
 EventHandler = Callable[[str, dict[str, Any], int], None]  # (method, params, wire bytes)
 
@@ -76,9 +86,13 @@ class HostClient:
         connect_timeout_s: float = 5.0,
         backoff_s: tuple[float, float] = (0.05, 2.0),
         on_event: EventHandler | None = None,
+        wire: WireProtocol = WireProtocol.LINE,
+        max_reply_bytes: int = protocol.MAX_RESPONSE_LINE,
     ) -> None:
         self.address = address
         self.port = port
+        self.wire = wire
+        self.max_reply_bytes = max_reply_bytes
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.backoff_s = backoff_s
@@ -90,6 +104,7 @@ class HostClient:
         self._sock: socket.socket | None = None
         self._pending: dict[int, _Pending] = {}
         self._subscribed_pattern: str | None = None
+        self._stomp_ids = itertools.count(1)
         self._closed = False
         self._local = threading.local()
         self._failures_in_a_row = 0
@@ -139,11 +154,23 @@ class HostClient:
             target=self._read_loop, args=(sock,), name=f"host-{self.port}-reader", daemon=True
         )
         reader.start()
-        if self._subscribed_pattern is not None:
+        if self.wire is WireProtocol.STOMP:
+            # as the engine does: subscriptions first, then CONNECT, without waiting for CONNECTED
+            if self._subscribed_pattern is not None:
+                self._send_locked(sock, self._stomp_subscribe(STOMP_EVENTS))
+            self._send_locked(sock, self._stomp_subscribe(STOMP_RESPONSES))
+            self._send_locked(sock, frames.encode("CONNECT", STOMP_CONNECT))
+        elif self._subscribed_pattern is not None:
             self._send_locked(
                 sock, protocol.request(0, "Events.subscribe", {"pattern": self._subscribed_pattern})
             )
         return sock
+
+    def _stomp_subscribe(self, destination: str) -> bytes:
+        subscription = f"vmmonbench-{next(self._stomp_ids)}"
+        return frames.encode(
+            "SUBSCRIBE", {"destination": destination, "id": subscription, "ack": "auto"}
+        )
 
     def _send_locked(self, sock: socket.socket, data: bytes) -> None:
         with self._send_lock:
@@ -180,22 +207,54 @@ class HostClient:
     def _read_loop(self, sock: socket.socket) -> None:
         reader = sock.makefile("rb", buffering=1 << 20)
         try:
-            while True:
-                line = reader.readline(protocol.MAX_RESPONSE_LINE)
-                if not line:
-                    self._drop(sock, "connection closed by host")
-                    return
-                self.counters.bytes_received += len(line)
-                if not line.endswith(b"\n"):
-                    self._drop(sock, "connection closed mid-message")
-                    return
-                self._dispatch(line)
+            if self.wire is WireProtocol.STOMP:
+                self._read_frames(sock, reader)
+            else:
+                self._read_lines(sock, reader)
         except OSError as exc:
             self._drop(sock, f"connection lost: {exc}")
         finally:
             reader.close()
 
-    def _dispatch(self, line: bytes) -> None:
+    def _too_large(self) -> str:
+        return (
+            f"reply larger than {self.max_reply_bytes} bytes, more than the host's inventory "
+            "can produce"
+        )
+
+    def _read_lines(self, sock: socket.socket, reader: Any) -> None:
+        while True:
+            line = reader.readline(self.max_reply_bytes + 1)
+            if not line:
+                self._drop(sock, "connection closed by host")
+                return
+            self.counters.bytes_received += len(line)
+            if not line.endswith(b"\n"):
+                too_large = len(line) > self.max_reply_bytes
+                self._drop(
+                    sock, self._too_large() if too_large else "connection closed mid-message"
+                )
+                return
+            self._dispatch(line, len(line))
+
+    def _read_frames(self, sock: socket.socket, reader: Any) -> None:
+        while True:
+            try:
+                frame = read_frame(reader, self.max_reply_bytes)
+            except frames.FrameError as exc:
+                self.counters.malformed += 1
+                self._drop(sock, str(exc))
+                return
+            if frame is None:
+                self._drop(sock, "connection closed by host")
+                return
+            self.counters.bytes_received += frame.wire_size
+            if frame.command == "MESSAGE":
+                self._dispatch(frame.body, frame.wire_size)
+            elif frame.command == "ERROR":
+                self.counters.errors.append(frame.headers.get("message", "STOMP ERROR"))
+
+    def _dispatch(self, line: bytes, size: int) -> None:
         try:
             if len(line) > LARGE_MESSAGE:
                 with GC_PAUSE:
@@ -215,16 +274,14 @@ class HostClient:
         if "method" in message and message.get("id") is None:
             self.counters.events += 1
             if self.on_event is not None:
-                self.on_event(
-                    str(message.get("method", "")), message.get("params") or {}, len(line)
-                )
+                self.on_event(str(message.get("method", "")), message.get("params") or {}, size)
             return
         request_id = message.get("id")
         with self._lock:
             answered = self._pending.pop(request_id, None) if isinstance(request_id, int) else None
         if answered is not None:
             answered.message = message
-            answered.size = len(line)
+            answered.size = size
             answered.done.set()
 
     # calling ------------------------------------------------------------------------------------
@@ -234,6 +291,10 @@ class HostClient:
         """Call `method` and return its result; raises HostCallError on any failure."""
         request_id = next(self._ids)
         data = protocol.request(request_id, method, params)
+        if self.wire is WireProtocol.STOMP:
+            # one object per SEND and a fixed reply-to, as the engine sends
+            headers = {"destination": STOMP_REQUESTS, "reply-to": STOMP_RESPONSES}
+            data = frames.encode("SEND", headers, memoryview(data)[:-1])
         waiter = _Pending()
         with self._lock:
             sock = self._ensure_connected_locked()
@@ -259,6 +320,16 @@ class HostClient:
         return waiter.message.get("result")
 
     def subscribe(self, pattern: str = protocol.EVENT_PREFIX + "*") -> None:
-        """Subscribe this connection to status events (kept across reconnects)."""
-        self.call("Events.subscribe", {"pattern": pattern})
+        """Subscribe this connection to status events (kept across reconnects).
+
+        Over STOMP this is a SUBSCRIBE to the events queue (the pattern is the engine's own
+        filter, applied by the caller); a ping answered after it shows it is in force.
+        """
+        if self.wire is WireProtocol.STOMP:
+            with self._lock:
+                sock = self._ensure_connected_locked()
+            self._send_locked(sock, self._stomp_subscribe(STOMP_EVENTS))
+            self.call("Host.ping2")
+        else:
+            self.call("Events.subscribe", {"pattern": pattern})
         self._subscribed_pattern = pattern

@@ -38,6 +38,7 @@ class Frame:
     command: str
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    wire_size: int = 0  # bytes the frame took on the wire, when read from one
 
 
 class FrameError(Exception):

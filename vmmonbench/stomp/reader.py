@@ -7,6 +7,7 @@ from io import BufferedReader
 from vmmonbench.stomp.frames import MAX_HEADER_BYTES, Frame, FrameError, content_length, parse_head
 
 _BLANK = (b"\n", b"\r\n")
+CLOSED = "connection closed mid-message"
 _NUL_SCAN = 1 << 16
 
 
@@ -25,26 +26,31 @@ def read_frame(stream: BufferedReader, max_body_bytes: int) -> Frame | None:
     size = len(line)
     while line not in _BLANK:
         if not line.endswith(b"\n") or size > MAX_HEADER_BYTES:
-            raise FrameError("connection closed mid-frame or frame head too long", fatal=True)
+            message = "STOMP frame head too long" if size > MAX_HEADER_BYTES else CLOSED
+            raise FrameError(message, fatal=True)
         line = stream.readline(MAX_HEADER_BYTES)
         if not line:
-            raise FrameError("connection closed mid-frame", fatal=True)
+            raise FrameError(CLOSED, fatal=True)
         size += len(line)
         head.append(line)
     try:
         command, headers = parse_head(b"".join(head[:-1])[:-1])
         length = content_length(headers)
     except FrameError as exc:
-        raise FrameError(str(exc), fatal=True, headers=exc.headers) from None
+        raise FrameError(f"bad STOMP frame: {exc}", fatal=True, headers=exc.headers) from None
     if length is None:
         body = _read_to_nul(stream, max_body_bytes)
     else:
         if length > max_body_bytes:
-            raise FrameError(f"frame body of {length} bytes is over {max_body_bytes}", fatal=True)
+            message = f"STOMP frame body of {length} bytes is over {max_body_bytes}"
+            raise FrameError(message, fatal=True)
         body = stream.read(length)
-        if len(body) < length or stream.read(1) != b"\0":
-            raise FrameError("frame cut short or not NUL-terminated", fatal=True)
-    return Frame(command, headers, body)
+        end = stream.read(1)
+        if len(body) < length or not end:
+            raise FrameError(CLOSED, fatal=True)
+        if end != b"\0":
+            raise FrameError("STOMP frame body not NUL-terminated", fatal=True)
+    return Frame(command, headers, body, size + len(body) + 1)
 
 
 def _read_to_nul(stream: BufferedReader, max_body_bytes: int) -> bytes:
@@ -53,7 +59,7 @@ def _read_to_nul(stream: BufferedReader, max_body_bytes: int) -> bytes:
     while True:
         buffered = stream.peek(_NUL_SCAN)
         if not buffered:
-            raise FrameError("connection closed mid-frame", fatal=True)
+            raise FrameError(CLOSED, fatal=True)
         end = buffered.find(b"\0")
         taken = end if end >= 0 else len(buffered)
         size += taken

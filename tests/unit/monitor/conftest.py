@@ -23,6 +23,7 @@ from vmmonbench.monitor.hostclient import HostClient
 from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.samples import CycleSample
 from vmmonbench.monitor.scheduler import Scheduler
+from vmmonbench.protocol import WireProtocol
 
 SEED = 11
 VMS = 6
@@ -68,11 +69,17 @@ class Monitored:
 
 
 @pytest.fixture
-def monitored(fake_host: FakeHostServer, db_url: str) -> Iterator[Any]:
+def wire() -> WireProtocol:
+    """How the monitoring core talks to the host (test_stomp_transport.py overrides it)."""
+    return WireProtocol.LINE
+
+
+@pytest.fixture
+def monitored(fake_host: FakeHostServer, db_url: str, wire: WireProtocol) -> Iterator[Any]:
     """A factory: monitored(config) -> Monitored, on a freshly populated database."""
     made: list[Monitored] = []
     spec = inventory.host_spec(SEED, 0, VMS, VNICS, DISKS)
-    host = MonitoredHost(spec.id, 0, "127.0.0.1", fake_host.ports[0])
+    host = MonitoredHost(spec.id, 0, "127.0.0.1", fake_host.ports[0], wire)
 
     def make(config: Configuration, *, start: bool = True) -> Monitored:
         control = HostClient(host.address, host.port)
