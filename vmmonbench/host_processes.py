@@ -10,15 +10,21 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
+from vmmonbench import protocol
 from vmmonbench.errors import BadInputError, RunFailedError
 from vmmonbench.fakehost import READY_PREFIX
+from vmmonbench.fakehost.config import MAX_HOST_INDEX
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
+from vmmonbench.workload import MAX_TOTAL_VMS, MAX_VMS_PER_HOST
+
+MAX_DEVICES_PER_VM = 16  # vNICs or disks, as a workload allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,21 +236,27 @@ class RemoteHosts:
         found: list[HostEndpoint] = []
         inventories: set[RemoteInventory] = set()
         for address, port in self.endpoints:
-            client = HostClient(address, port, timeout_s=self.timeout_s, connect_timeout_s=5.0)
+            # a reply before the inventory is known is small: a host cannot make us hold more
+            client = HostClient(
+                address,
+                port,
+                timeout_s=self.timeout_s,
+                connect_timeout_s=5.0,
+                max_reply_bytes=protocol.MAX_CONTROL_REPLY,
+            )
             try:
                 info = client.call("Sim.info")
             except HostCallError as exc:
-                raise BadInputError(
-                    f"cannot reach fake host {address}:{port}: {exc.reason}"
-                ) from None
+                if exc.method == "connect":
+                    message = f"cannot reach fake host {address}:{port}: {exc.reason}"
+                else:
+                    message = f"fake host {address}:{port} gave no usable Sim.info: {exc.reason}"
+                raise BadInputError(message) from None
             finally:
                 client.close()
-            found.append(HostEndpoint(int(info["index"]), str(info["hostId"]), address, port))
-            inventories.add(
-                RemoteInventory(
-                    int(info["vms"]), int(info["vnics"]), int(info["disks"]), int(info["seed"])
-                )
-            )
+            endpoint, inventory = _checked_info(info, address, port)
+            found.append(endpoint)
+            inventories.add(inventory)
         if len(inventories) != 1:
             raise BadInputError(
                 "the fake hosts given to --connect serve different inventories (vms, vnics, disks "
@@ -256,6 +268,11 @@ class RemoteHosts:
                 "its own --host-offset"
             )
         self.inventory = inventories.pop()
+        if self.inventory.vms * len(found) > MAX_TOTAL_VMS:
+            raise BadInputError(
+                f"the fake hosts given to --connect serve {self.inventory.vms * len(found)} VMs "
+                f"in all; vmmonbench monitors at most {MAX_TOTAL_VMS}"
+            )
         return sorted(found, key=lambda e: e.index)
 
     def died(self) -> str | None:
@@ -268,3 +285,42 @@ class RemoteHosts:
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Remote hosts keep running: they belong to whoever started them."""
+
+
+def _checked_info(info: Any, address: str, port: int) -> tuple[HostEndpoint, RemoteInventory]:
+    """A remote host's Sim.info, validated as strictly as the options it stands in for."""
+    where = f"fake host {address}:{port} answered Sim.info with"
+
+    def count(key: str, low: int, high: int) -> int:
+        if key not in info:
+            raise BadInputError(f"{where} no {key}")
+        value = info[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            shown = orjson.dumps(value, default=str).decode()[:40]
+            raise BadInputError(f"{where} {key} = {shown}: must be an integer {low}..{high}")
+        return value
+
+    if not isinstance(info, dict):
+        raise BadInputError(
+            f"{where} {orjson.dumps(info, default=str).decode()[:40]}: not an object"
+        )
+    host_id = info.get("hostId")
+    if not isinstance(host_id, str) or not _is_uuid(host_id):
+        shown = orjson.dumps(host_id, default=str).decode()[:40]
+        raise BadInputError(f"{where} hostId = {shown}: not a UUID")
+    endpoint = HostEndpoint(count("index", 0, MAX_HOST_INDEX), host_id, address, port)
+    inventory = RemoteInventory(
+        count("vms", 1, MAX_VMS_PER_HOST),
+        count("vnics", 0, MAX_DEVICES_PER_VM),
+        count("disks", 0, MAX_DEVICES_PER_VM),
+        count("seed", 0, 2**63 - 1),
+    )
+    return endpoint, inventory
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -110,6 +110,11 @@ class Runner:
         except HostCallError as exc:
             # the measured phase survives host faults; a control call failing means a host died
             self._fail(self._hosts.died() or f"fake host stopped answering: {exc}")
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            if not self.options.connect:
+                raise  # our own fake hosts: a bug, keep its traceback
+            # a host started elsewhere answered a control call with something unusable
+            self._fail(f"a fake host given to --connect sent an unusable reply ({exc!r:.120})")
         finally:
             self._hosts.stop()
             hosts_file.unlink(missing_ok=True)
