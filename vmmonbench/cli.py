@@ -202,8 +202,13 @@ def fake_host(
     ] = None,
     host_offset: Annotated[int, typer.Option(help="Inventory index of the first host.")] = 0,
     watch_pid: Annotated[int | None, typer.Option(help="Exit when this process ends.")] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate: serve TLS on every port, as VDSM does.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
 ) -> None:
-    """Serve emulated hosts (VDSM-shaped JSON-RPC over TCP) until stopped."""
+    """Serve emulated hosts until stopped: VDSM's JSON-RPC over STOMP 1.2 (what an oVirt engine
+    speaks) and vmmonbench's line-delimited JSON-RPC, on the same ports."""
     config = FakeHostConfig.from_workload(
         load_workload(workload) if workload else Workload(),
         vms=vms,
@@ -220,6 +225,8 @@ def fake_host(
         host_offset=host_offset,
         watch_pid=watch_pid,
         faults=[parse_fault(text) for text in fault] if fault else None,
+        tls_cert=str(tls_cert) if tls_cert else None,
+        tls_key=str(tls_key) if tls_key else None,
     )
 
     def announce(server: FakeHostServer) -> None:

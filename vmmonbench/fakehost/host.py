@@ -327,6 +327,8 @@ class EmulatedHost:
             "seed": config.seed,
             "guestNicReorder": config.guest_nic_reorder,
             "commandLatencyMs": config.command_latency_ms,
+            "protocols": ["line", "stomp"],
+            "tls": config.tls_cert is not None,
         }
 
     # -- autonomous churn --------------------------------------------------------------------
