@@ -49,12 +49,13 @@ def _non_reader(port: int) -> socket.socket:
 
 
 def _closed_by_host(sock: socket.socket) -> bool:
-    """Whether the host closed (or reset) this never-read connection."""
-    sock.setblocking(False)
+    """Whether the host closed (or reset) this never-read connection: what the kernel still
+    holds for it is read, then the end of the stream must follow within a few seconds."""
+    sock.settimeout(5.0)
     try:
         while sock.recv(1 << 20):
             pass
-    except BlockingIOError:
+    except TimeoutError:
         return False
     except OSError:
         return True

@@ -10,15 +10,19 @@ from contextlib import contextmanager
 
 from vmmonbench.fakehost.config import FakeHostConfig
 from vmmonbench.fakehost.host import Clock
+from vmmonbench.fakehost.limits import DEFAULT_LIMITS, ConnectionLimits
 from vmmonbench.fakehost.server import FakeHostServer
 
 
 @contextmanager
 def running_fake_host(
-    config: FakeHostConfig, *, clock: Clock = time.monotonic
+    config: FakeHostConfig,
+    *,
+    clock: Clock = time.monotonic,
+    limits: ConnectionLimits = DEFAULT_LIMITS,
 ) -> Iterator[FakeHostServer]:
     """A started FakeHostServer (real sockets, own event loop thread) for the `with` block."""
-    server = FakeHostServer(config, clock=clock)
+    server = FakeHostServer(config, clock=clock, limits=limits)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="fake-host", daemon=True)
     thread.start()

@@ -12,6 +12,7 @@ import pytest
 from tests.unit.fakehost.client import RpcClient
 from tests.unit.fakehost.vdsm_schema import VdsmSchema
 from vmmonbench.fakehost import FakeHostConfig, FakeHostServer, running_fake_host
+from vmmonbench.fakehost.limits import DEFAULT_LIMITS, ConnectionLimits
 
 
 class FakeClock:
@@ -41,12 +42,16 @@ def start_host(clock: FakeClock) -> Iterator[StartHost]:
     with ExitStack() as stack:
 
         def start(
-            *, host_clock: Callable[[], float] | None = None, **fields: Any
+            *,
+            host_clock: Callable[[], float] | None = None,
+            limits: ConnectionLimits = DEFAULT_LIMITS,
+            **fields: Any,
         ) -> FakeHostServer:
             fields.setdefault("vms", 4)
             fields.setdefault("command_latency_ms", 0.0)
             config = FakeHostConfig(**fields)
-            return stack.enter_context(running_fake_host(config, clock=host_clock or clock))
+            running = running_fake_host(config, clock=host_clock or clock, limits=limits)
+            return stack.enter_context(running)
 
         yield start
 
