@@ -47,6 +47,8 @@ def test_run_monitors_separately_started_fake_hosts(
         "per-vm-lock",
         "--mode",
         "event-plus-stats",
+        "--protocol",
+        "line",
         "--out",
         str(out),
         cwd=tmp_path,
@@ -54,6 +56,7 @@ def test_run_monitors_separately_started_fake_hosts(
     assert done.returncode == 0, done.stderr
     results = json.loads((out / "results.json").read_text())
     check_contract(results)
+    assert results["extra"]["fake_hosts"]["protocol"] == "line"
     assert results["workload"]["hosts"] == 2
     assert results["workload"]["vms"] == 30
     assert results["workload"]["seed"] == 99
@@ -185,4 +188,12 @@ def test_unusable_replies_mid_run_fail_the_run_with_one_line(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr + done.stdout
     results = json.loads((out / "results.json").read_text())
     assert results["status"] == "failed"
+    assert results["extra"]["fake_hosts"]["protocol"] == "stomp"  # the default, as the engine
     assert "a fake host given to --connect sent an unusable reply" in results["failure"]
+
+
+def test_an_unknown_protocol_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = run_vmmonbench("run", "smoke", "--protocol", "xml-rpc", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "stomp" in done.stderr
