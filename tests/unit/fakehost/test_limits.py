@@ -93,13 +93,19 @@ def test_a_subscriber_that_stops_reading_is_cut_off_and_others_carry_on(
     victim.close()
 
 
+@pytest.mark.parametrize("wire", ["line", "stomp"])
 def test_pipelined_commands_from_a_non_reader_stop_being_read(
-    start_host: StartHost, connect: Callable[[int], RpcClient]
+    start_host: StartHost, connect: Callable[[int], RpcClient], wire: str
 ) -> None:
     server = start_host(vms=2, limits=SMALL, command_latency_ms=60_000.0)
     vm_id = connect(server.ports[0]).call("Host.getVMList")[0]["vmId"]
     command = protocol.request(7, "VM.setTicket", {"vmID": vm_id, "password": "x", "ttl": 1})
-    attacker = _non_reader(server.ports[0], b"")
+    first = b""
+    if wire == "stomp":
+        first = frames.encode("CONNECT", {"accept-version": "1.2"})
+        headers = {"destination": "jms.topic.vdsm_requests", "reply-to": "r"}
+        command = frames.encode("SEND", headers, command[:-1])
+    attacker = _non_reader(server.ports[0], first)
     attacker.settimeout(0.5)
     sent = _send_until_blocked(attacker, command * 1000, limit=64 << 20)
     control = connect(server.ports[0])
