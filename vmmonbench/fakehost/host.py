@@ -101,8 +101,12 @@ class EmulatedHost:
         """The initial state for the seed: every VM Up, original devices, generators re-seeded."""
         seed = f"{self._config.seed}:fakehost:{self.index}"
         now_ms = self.now_ms()
-        self.vms = [VmState(vm, now_ms) for vm in self.spec.vms]
-        self._by_id = {vm.id: vm for vm in self.vms}
+        if self.vms:  # what a VM is made of never changes: restore the same objects
+            for vm in self.vms:
+                vm.restore(now_ms)
+        else:
+            self.vms = [VmState(vm, now_ms) for vm in self.spec.vms]
+            self._by_id = {vm.id: vm for vm in self.vms}
         self._stats = StatsGenerator(
             self._config.stats,
             random.Random(f"{seed}:stats"),
