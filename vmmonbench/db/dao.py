@@ -66,9 +66,9 @@ STATISTICS_HISTORY = (
     "cpu_usage_history",
     "memory_usage_history",
     "network_usage_history",
-    "_update_date",
 )
-STATISTICS_GUEST_MEMORY = ("guest_mem_free", "guest_mem_buffered", "guest_mem_cached")
+# released 4.1 moved guest memory here without guest_mem_free (UpdateVmStatistics, vms_sp.sql)
+STATISTICS_GUEST_MEMORY = ("guest_mem_buffered", "guest_mem_cached")
 NIC_STATISTICS_COLUMNS = (
     "rx_rate",
     "tx_rate",
@@ -148,6 +148,7 @@ def statistics_columns(*, guest_memory: bool, history: bool) -> tuple[str, ...]:
         STATISTICS_BASE
         + (STATISTICS_HISTORY if history else ())
         + (STATISTICS_GUEST_MEMORY if guest_memory else ())
+        + ("_update_date",)
     )
 
 
@@ -361,23 +362,34 @@ class MonitoringDao:
         return self.session.fetch_records(self._sql.vm_devices, (vm_id,))
 
     # writes ---------------------------------------------------------------------------------
+    def _batch(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> int:
+        # the engine's batch call asks the pool for a connection even with nothing to run
+        if not rows:
+            self.session.checkout()
+            return 0
+        return self.session.write_many(statement, rows)
+
+    def empty_batch(self) -> None:
+        """A batch the engine runs with no rows in a stable system (LUNs, devices, jobs)."""
+        self.session.checkout()
+
     def update_vm_dynamic(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Whole-row vm_dynamic update, one batch; rows carry every column and `b_vm_guid`."""
-        return self.session.write_many(self._sql.update_vm_dynamic, rows)
+        return self._batch(self._sql.update_vm_dynamic, rows)
 
     def update_vm_statistics(
         self, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
     ) -> int:
         """vm_statistics batch over `columns`; rows carry those columns and `b_vm_guid`."""
-        return self.session.write_many(self._sql.update_vm_statistics(tuple(columns)), rows)
+        return self._batch(self._sql.update_vm_statistics(tuple(columns)), rows)
 
     def update_vm_nic_statistics(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """vm_interface_statistics batch; rows carry the columns and `b_id`."""
-        return self.session.write_many(self._sql.update_nic_statistics, rows)
+        return self._batch(self._sql.update_nic_statistics, rows)
 
     def update_disk_dynamic(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """disk_image_dynamic batch by disk and VM; keys `b_disk_id`, `b_vm_id`."""
-        return self.session.write_many(self._sql.update_disk_dynamic, rows)
+        return self._batch(self._sql.update_disk_dynamic, rows)
 
     def delete_guest_nics_by_vm(self, vm_id: str) -> int:
         """Delete one VM's guest-agent NICs (3.6: one statement per VM)."""
@@ -414,7 +426,7 @@ class MonitoringDao:
 
     def set_hash(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Store devices hashes (`b_vm_guid`, `hash`) in one batch (4.1 devices monitoring)."""
-        return self.session.write_many(self._sql.set_hash, rows)
+        return self._batch(self._sql.set_hash, rows)
 
     def update_vm_static(self, vm_id: str, values: Mapping[str, Any]) -> int:
         """Update a VM's static fields (user commands)."""

@@ -345,7 +345,7 @@ def _dynamic_row(vm: VmSpec, host: HostSpec, stats: Mapping[str, Any] | None) ->
         row.update(dynamic_from_stats(stats))
         row.update(guest_memory_from_stats(stats))
         row["hash"] = stats.get("hash")
-        row["guest_agent_nics_hash"] = guest_nics_hash(guest_nics_from_stats(stats), canonical=True)
+        row["guest_agent_nics_hash"] = guest_nics_hash(guest_nics_from_stats(stats))
     return row
 
 
@@ -363,7 +363,6 @@ def _statistics_row(vm_id: str) -> dict[str, Any]:
         "cpu_usage_history": "",
         "memory_usage_history": "",
         "network_usage_history": "",
-        "guest_mem_free": None,
         "guest_mem_buffered": None,
         "guest_mem_cached": None,
         "_update_date": EPOCH,

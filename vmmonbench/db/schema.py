@@ -198,7 +198,6 @@ vm_statistics = Table(
     Column("cpu_usage_history", Text),
     Column("memory_usage_history", Text),
     Column("network_usage_history", Text),
-    Column("guest_mem_free", BigInteger),
     Column("guest_mem_buffered", BigInteger),
     Column("guest_mem_cached", BigInteger),
     Column("_update_date", TIMESTAMP),
