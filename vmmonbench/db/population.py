@@ -29,6 +29,9 @@ CPUS_PER_NUMA_NODE = 8
 CHUNK_VMS = 2000  # rows are built and inserted per chunk of VMs to bound memory
 
 
+BLANK_TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
+
+
 @dataclass(frozen=True, slots=True)
 class PopulationSpec:
     """What to populate: the workload's inventory parameters and the hosts' addresses."""
@@ -80,8 +83,11 @@ def populate(
     cluster_id = inventory.cluster_id(spec.seed)
     network_id = _uuid(spec.seed, "network")
     profile_id = _uuid(spec.seed, "vnic-profile")
+    pool_id = _uuid(spec.seed, "data-center")
     with engine.begin() as conn:
-        _insert(conn, s.cluster, [_cluster_row(cluster_id)], counts)
+        _insert(conn, s.storage_pool, [_storage_pool_row(pool_id)], counts)
+        _insert(conn, s.cluster, [_cluster_row(cluster_id, pool_id)], counts)
+        _insert(conn, s.vm_static, [_blank_template_row(cluster_id)], counts)
         _insert(conn, s.network, [_network_row(network_id)], counts)
         _insert(conn, s.vnic_profiles, [_profile_row(profile_id, network_id)], counts)
         for position, index in enumerate(spec.indexes):
@@ -107,9 +113,41 @@ def _insert(
         counts.add(table.name, len(rows))
 
 
-def _cluster_row(cluster_id: str) -> dict[str, Any]:
+def _storage_pool_row(pool_id: str) -> dict[str, Any]:
+    return {
+        "id": pool_id,
+        "name": "Default",
+        "description": "The default Data Center",
+        "status": 1,  # StoragePoolStatus.Up
+        "is_local": False,
+        "compatibility_version": "4.1",
+        "quota_enforcement_type": 0,  # disabled
+        "_create_date": EPOCH,
+        "_update_date": EPOCH,
+    }
+
+
+def _blank_template_row(cluster_id: str) -> dict[str, Any]:
+    # every VM's vmt_guid: the engine's views join the template by it
+    return {
+        "vm_guid": BLANK_TEMPLATE_ID,
+        "vm_name": "Blank",
+        "mem_size_mb": 1024,
+        "vmt_guid": BLANK_TEMPLATE_ID,
+        "os": 0,
+        "description": "Blank template",
+        "cluster_id": cluster_id,
+        "creation_date": EPOCH,
+        "entity_type": "TEMPLATE",
+        "_create_date": EPOCH,
+        "_update_date": EPOCH,
+    }
+
+
+def _cluster_row(cluster_id: str, pool_id: str) -> dict[str, Any]:
     return {
         "cluster_id": cluster_id,
+        "storage_pool_id": pool_id,
         "name": inventory.CLUSTER_NAME,
         "description": "vmmonbench cluster",
         "cpu_name": "Intel Haswell Family",
@@ -290,7 +328,7 @@ def _static_row(vm: VmSpec, cluster_id: str) -> dict[str, Any]:
         "vm_guid": vm.id,
         "vm_name": vm.name,
         "mem_size_mb": vm.mem_mb,
-        "vmt_guid": "00000000-0000-0000-0000-000000000000",
+        "vmt_guid": BLANK_TEMPLATE_ID,
         "os": 5,
         "description": "",
         "free_text_comment": "",
