@@ -24,21 +24,17 @@ _PG = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
 
 @dataclass(frozen=True, slots=True)
 class Argument:
-    """One function argument: engine name, PostgreSQL type, and what is bound to it.
+    """One function argument: engine name, PostgreSQL type, and the DAO row key bound to it.
 
-    `key` names the DAO row key (or positional parameter) bound to the argument; an argument
-    with a `literal` is bound to that SQL text instead (the unfiltered permission check).
+    An argument with a default (the permission check's user and filter flag, which monitoring
+    leaves unfiltered) is left out of the call, so the text has only placeholders and
+    normalizes the same on the client and in pg_stat_statements.
     """
 
     name: str
     type: str
     key: str = ""
-    literal: str = ""
-
-    @property
-    def placeholder(self) -> str:
-        """How the call text binds it."""
-        return self.literal or f"%s::{self.type}"
+    defaulted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +47,12 @@ class StoredFunction:
 
     @property
     def bound(self) -> tuple[Argument, ...]:
-        """The arguments the caller binds (those without a literal), in order."""
-        return tuple(a for a in self.arguments if not a.literal)
+        """The arguments the caller binds (those without a default), in order."""
+        return tuple(a for a in self.arguments if not a.defaulted)
 
     def call(self, label: str) -> Prepared:
         """The driver text of one call, labelled as the profiler reports it."""
-        listed = ", ".join(a.placeholder for a in self.arguments)
+        listed = ", ".join(f"%s::{a.type}" for a in self.bound)
         sql = (
             f"SELECT {self.name}({listed})"
             if self.writes
@@ -91,8 +87,8 @@ def _id(name: str) -> Argument:
 
 
 _UNFILTERED = (
-    Argument("v_user_id", "UUID", literal="NULL::UUID"),
-    Argument("v_is_filtered", "BOOLEAN", literal="FALSE"),
+    Argument("v_user_id", "UUID", defaulted=True),
+    Argument("v_is_filtered", "BOOLEAN", defaulted=True),
 )
 
 # reads ----------------------------------------------------------------------------------------

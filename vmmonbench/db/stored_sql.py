@@ -10,7 +10,8 @@ from importlib import resources
 
 from sqlalchemy import Connection
 
-# views first: the functions return their row types
+HELPER_FILE = "create_views.sql"  # the views and the functions they call
+# views first: the procedures return their row types
 SQL_FILES = (
     "create_views.sql",
     "vms_sp.sql",
@@ -38,9 +39,7 @@ def sql_text(name: str) -> str:
 
 def function_names() -> frozenset[str]:
     """The (lower-case, as PostgreSQL stores them) names of every function the files create."""
-    return frozenset(
-        match.group(1).lower() for name in SQL_FILES for match in _FUNCTION.finditer(sql_text(name))
-    )
+    return frozenset().union(*(_functions_of(name) for name in SQL_FILES))
 
 
 def install(conn: Connection) -> None:
@@ -53,18 +52,37 @@ def install(conn: Connection) -> None:
         cursor.close()
 
 
-def drop(conn: Connection) -> None:
-    """Drop the functions and views the files create in the current schema, if present."""
+def drop(conn: Connection, schema: str | None = None) -> None:
+    """Drop the functions and views the files create, if present, each RESTRICT.
+
+    In `schema`, or the connection's current schema. Dependents go first: the procedures
+    (they return the views' row types), then the views (the heavy ones before the ones they
+    join), then the helpers the views call. Another object that depends on one of ours stops
+    the drop with the server's own error.
+    """
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    helpers = _functions_of(HELPER_FILE)
+    namespace = "%s::regnamespace" if schema else "current_schema()::regnamespace"
     try:
-        cursor.execute(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p"
-            " WHERE p.pronamespace = current_schema()::regnamespace AND p.proname = ANY(%s)",
-            (sorted(function_names()),),
-        )
-        for (signature,) in cursor.fetchall():
-            cursor.execute(f"DROP FUNCTION IF EXISTS {signature} CASCADE")
+
+        def signatures(names: frozenset[str]) -> list[str]:
+            cursor.execute(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p"
+                f" WHERE p.pronamespace = {namespace} AND p.proname = ANY(%s)",
+                ((schema,) if schema else ()) + (sorted(names),),
+            )
+            return [signature for (signature,) in cursor.fetchall()]
+
+        for signature in signatures(function_names() - helpers):
+            cursor.execute(f"DROP FUNCTION IF EXISTS {signature} RESTRICT")
+        prefix = f'"{schema}".' if schema else ""
         for view in VIEW_NAMES:
-            cursor.execute(f"DROP VIEW IF EXISTS {view} CASCADE")
+            cursor.execute(f'DROP VIEW IF EXISTS {prefix}"{view}" RESTRICT')
+        for signature in signatures(helpers):
+            cursor.execute(f"DROP FUNCTION IF EXISTS {signature} RESTRICT")
     finally:
         cursor.close()
+
+
+def _functions_of(name: str) -> frozenset[str]:
+    return frozenset(match.group(1).lower() for match in _FUNCTION.finditer(sql_text(name)))

@@ -4,8 +4,8 @@
 -- 3.6: a VM's NICs from the heavy view, behind the permission check (called unfiltered)
 CREATE OR REPLACE FUNCTION GetVmNetworkInterfaceViewByVmId(
     v_vm_id UUID,
-    v_user_id UUID,
-    v_is_filtered BOOLEAN
+    v_user_id UUID DEFAULT NULL,
+    v_is_filtered BOOLEAN DEFAULT FALSE
     )
 RETURNS SETOF vm_interface_view STABLE AS $PROCEDURE$
 BEGIN

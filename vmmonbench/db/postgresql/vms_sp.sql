@@ -36,8 +36,8 @@ LANGUAGE plpgsql;
 -- one VM from the heavy view, behind the permission check (monitoring calls it unfiltered)
 CREATE OR REPLACE FUNCTION GetVmByVmGuid(
     v_vm_guid UUID,
-    v_user_id UUID,
-    v_is_filtered BOOLEAN
+    v_user_id UUID DEFAULT NULL,
+    v_is_filtered BOOLEAN DEFAULT FALSE
     )
 RETURNS SETOF vms STABLE AS $PROCEDURE$
 BEGIN
