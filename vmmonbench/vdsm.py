@@ -141,18 +141,17 @@ def guest_nics_from_stats(stats: Mapping[str, Any]) -> list[GuestNic]:
     ]
 
 
-def guest_nics_hash(nics: Iterable[GuestNic], *, canonical: bool) -> int:
-    """A 31-bit hash of guest NICs.
+def guest_nics_hash(nics: Iterable[GuestNic]) -> int:
+    """A 31-bit hash of guest NICs in the order reported, as the engine hashes the list.
 
-    The 3.6 engine hashed the list as reported, so a host that reorders NICs (or their address
-    lists) between polls made them look changed every time; the canonical hash sorts first.
+    Like Java's `List.hashCode` (3.6) and `Objects.hashCode(list)` (4.1) it is order-sensitive:
+    a host that reorders NICs or their address lists between polls makes them look changed.
     """
-    listed = canonical_guest_nics(nics) if canonical else nics
-    return zlib.crc32(repr(list(map(tuple, listed))).encode()) & 0x7FFFFFFF
+    return zlib.crc32(repr(list(map(tuple, nics))).encode()) & 0x7FFFFFFF
 
 
 def canonical_guest_nics(nics: Iterable[GuestNic]) -> list[GuestNic]:
-    """NICs sorted by name with sorted address lists: what a consistent database holds."""
+    """NICs sorted by name with sorted address lists: order-free, for consistency checks."""
     return sorted(
         (
             GuestNic(

@@ -46,13 +46,13 @@ class Workload:
     description: str = "1 host, 6000 stable VMs: only statistics change (the study)"
     vms: int = 6000
     hosts: int = 1
-    vnics: int = 2
+    vnics: int = 1  # the study's VMs: one vNIC, so one guest-agent NIC
     disks: int = 1
     duration_s: float = 60.0
     seed: int = 20161
     churn_per_vm_hour: float = 0.0
     devices_change_per_vm_hour: float = 0.0
-    guest_nic_reorder: bool = True
+    guest_nic_reorder: bool = False
     stats: StatsRanges = field(default_factory=StatsRanges)
     commands: CommandTraffic = field(default_factory=CommandTraffic)
     faults: tuple[str, ...] = ()

@@ -1,7 +1,9 @@
 """The data-access operations monitoring and commands use, each labelled with the engine's name.
 
-The SQL of every operation is defined here once, as SQLAlchemy Core, and compiled per dialect into
-a `MonitoringStatements` book of driver texts that the session sends straight to the driver.
+On PostgreSQL every operation the engine makes through a stored procedure calls that procedure
+(`procedures`, installed from the package's SQL); on SQLite, and for the few operations without
+one, the SQL is defined here as SQLAlchemy Core and compiled once. Either way the result is a
+`MonitoringStatements` book of driver texts that the session sends straight to the driver.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, exists, insert, select, true, update
 from sqlalchemy.engine import Dialect
 
+from vmmonbench.db import procedures as sp
 from vmmonbench.db import schema as s
 from vmmonbench.db.database import DbSession, Record
 from vmmonbench.db.prepared import Args, Prepared, compile_statement, expand_list
@@ -42,7 +45,7 @@ DELETE_GUEST_NICS_BY_VMS = "DeleteVmGuestAgentInterfacesByVmIds"
 INSERT_GUEST_NIC = "InsertVmGuestAgentInterface"
 INSERT_VM_DEVICE = "InsertVmDevice"
 UPDATE_VM_DEVICE = "UpdateVmDevice"
-REMOVE_VM_DEVICE = "RemoveVmDevice"
+DELETE_VM_DEVICE = "DeleteVmDevice"
 SET_HASH_BY_VM_GUID = "SetHashByVmGuid"
 UPDATE_VM_STATIC = "UpdateVmStatic"
 
@@ -66,9 +69,9 @@ STATISTICS_HISTORY = (
     "cpu_usage_history",
     "memory_usage_history",
     "network_usage_history",
-    "_update_date",
 )
-STATISTICS_GUEST_MEMORY = ("guest_mem_free", "guest_mem_buffered", "guest_mem_cached")
+# released 4.1 moved guest memory here without guest_mem_free (UpdateVmStatistics, vms_sp.sql)
+STATISTICS_GUEST_MEMORY = ("guest_mem_buffered", "guest_mem_cached")
 NIC_STATISTICS_COLUMNS = (
     "rx_rate",
     "tx_rate",
@@ -114,6 +117,7 @@ _UPDATE_DISK_DYNAMIC = (
         exists().where(
             s.vm_device.c.vm_id == bindparam("b_vm_id"),
             s.vm_device.c.device_id == bindparam("b_disk_id"),
+            s.vm_device.c.snapshot_id.is_(None),
         ),
     )
     .values({c: bindparam(c) for c in DISK_DYNAMIC_COLUMNS})
@@ -148,6 +152,7 @@ def statistics_columns(*, guest_memory: bool, history: bool) -> tuple[str, ...]:
         STATISTICS_BASE
         + (STATISTICS_HISTORY if history else ())
         + (STATISTICS_GUEST_MEMORY if guest_memory else ())
+        + ("_update_date",)
     )
 
 
@@ -200,39 +205,70 @@ class MonitoringStatements:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
+        # PostgreSQL calls the engine's procedures; `ids_as_array` says the 4.1 delete binds
+        # one array instead of an IN list
+        self.calls_procedures = self.ids_as_array = dialect.name == "postgresql"
 
-        def read(label: str, statement: Any) -> Prepared:
+        def read(label: str, statement: Any, function: sp.StoredFunction) -> Prepared:
+            if self.calls_procedures:
+                return function.call(label)
             return compile_statement(label, statement, dialect, write=False)
 
-        def write(label: str, statement: Any) -> Prepared:
+        def write(label: str, statement: Any, function: sp.StoredFunction) -> Prepared:
+            if self.calls_procedures:
+                return function.call(label)
             return compile_statement(label, statement, dialect, write=True)
 
-        self.vms_running_on_vds = read(GET_VMS_RUNNING_ON_VDS, _VMS_ON_VDS)
-        self.vms_running_by_vds = read(GET_VMS_RUNNING_BY_VDS, _VMS_MONITORING_ON_VDS)
-        self.vms_dynamic_running_on_vds = read(GET_VMS_DYNAMIC_RUNNING_ON_VDS, _DYNAMIC_ON_VDS)
-        self.vm_by_guid = read(GET_VM_BY_VM_GUID, _VM_BY_GUID)
-        self.vm_dynamic_by_guid = read(GET_VM_DYNAMIC_BY_VM_GUID, _DYNAMIC_BY_GUID)
-        self.all_hashes = read(GET_ALL_HASHES, _ALL_HASHES)
-        self.vm_nic_view = read(GET_VM_NIC_VIEW, _NIC_VIEW)
-        self.vm_nic_to_monitor = read(GET_VM_NIC_TO_MONITOR, _NIC_TO_MONITOR)
-        self.numa_node_by_vds = read(GET_NUMA_NODE_BY_VDS, _NUMA_BY_VDS)
-        self.numa_node_cpu_by_vds = read(GET_NUMA_NODE_CPU_BY_VDS, _NUMA_CPU_BY_VDS)
-        self.numa_node_by_vm = read(GET_NUMA_NODE_BY_VM, _NUMA_BY_VM)
-        self.numa_node_cpu_by_vm = read(GET_NUMA_NODE_CPU_BY_VM, _NUMA_CPU_BY_VM)
-        self.all_assigned_numa = read(GET_ALL_ASSIGNED_NUMA, _ALL_ASSIGNED_NUMA)
-        self.vm_jobs_by_vm = read(GET_VM_JOBS_BY_VM, _JOBS_BY_VM)
-        self.all_vm_job_ids = read(GET_ALL_VM_JOB_IDS, _ALL_JOB_IDS)
-        self.vm_devices = read(GET_VM_DEVICES_BY_VM, _DEVICES_BY_VM)
-        self.update_vm_dynamic = write(UPDATE_VM_DYNAMIC, _UPDATE_VM_DYNAMIC)
-        self.update_nic_statistics = write(UPDATE_VM_NIC_STATISTICS, _UPDATE_NIC_STATS)
-        self.update_disk_dynamic = write(UPDATE_DISK_DYNAMIC, _UPDATE_DISK_DYNAMIC)
-        self.delete_guest_nics_by_vm = write(DELETE_GUEST_NICS_BY_VM, _DELETE_GUEST_NICS_BY_VM)
-        self._delete_guest_nics_by_vms = write(DELETE_GUEST_NICS_BY_VMS, _DELETE_GUEST_NICS_BY_VMS)
-        self.insert_guest_nic = write(INSERT_GUEST_NIC, _INSERT_GUEST_NIC)
-        self.insert_vm_device = write(INSERT_VM_DEVICE, _INSERT_DEVICE)
-        self.update_vm_device = write(UPDATE_VM_DEVICE, _UPDATE_DEVICE)
-        self.remove_vm_device = write(REMOVE_VM_DEVICE, _REMOVE_DEVICE)
-        self.set_hash = write(SET_HASH_BY_VM_GUID, _SET_HASH)
+        self.vms_running_on_vds = read(
+            GET_VMS_RUNNING_ON_VDS, _VMS_ON_VDS, sp.GET_VMS_RUNNING_ON_VDS
+        )
+        self.vms_running_by_vds = read(
+            GET_VMS_RUNNING_BY_VDS, _VMS_MONITORING_ON_VDS, sp.GET_VMS_RUNNING_BY_VDS
+        )
+        self.vms_dynamic_running_on_vds = read(
+            GET_VMS_DYNAMIC_RUNNING_ON_VDS, _DYNAMIC_ON_VDS, sp.GET_VMS_DYNAMIC_RUNNING_ON_VDS
+        )
+        self.vm_by_guid = read(GET_VM_BY_VM_GUID, _VM_BY_GUID, sp.GET_VM_BY_VM_GUID)
+        self.vm_dynamic_by_guid = read(
+            GET_VM_DYNAMIC_BY_VM_GUID, _DYNAMIC_BY_GUID, sp.GET_VM_DYNAMIC_BY_VM_GUID
+        )
+        self.all_hashes = read(GET_ALL_HASHES, _ALL_HASHES, sp.GET_ALL_HASHES)
+        self.vm_nic_view = read(GET_VM_NIC_VIEW, _NIC_VIEW, sp.GET_VM_NIC_VIEW)
+        self.vm_nic_to_monitor = read(
+            GET_VM_NIC_TO_MONITOR, _NIC_TO_MONITOR, sp.GET_VM_NIC_TO_MONITOR
+        )
+        self.numa_node_by_vds = read(GET_NUMA_NODE_BY_VDS, _NUMA_BY_VDS, sp.GET_NUMA_NODE_BY_VDS)
+        self.numa_node_cpu_by_vds = read(
+            GET_NUMA_NODE_CPU_BY_VDS, _NUMA_CPU_BY_VDS, sp.GET_NUMA_NODE_CPU_BY_VDS
+        )
+        self.numa_node_by_vm = read(GET_NUMA_NODE_BY_VM, _NUMA_BY_VM, sp.GET_NUMA_NODE_BY_VM)
+        self.numa_node_cpu_by_vm = read(
+            GET_NUMA_NODE_CPU_BY_VM, _NUMA_CPU_BY_VM, sp.GET_NUMA_NODE_CPU_BY_VM
+        )
+        self.all_assigned_numa = read(
+            GET_ALL_ASSIGNED_NUMA, _ALL_ASSIGNED_NUMA, sp.GET_ALL_ASSIGNED_NUMA
+        )
+        self.vm_jobs_by_vm = read(GET_VM_JOBS_BY_VM, _JOBS_BY_VM, sp.GET_VM_JOBS_BY_VM)
+        self.all_vm_job_ids = read(GET_ALL_VM_JOB_IDS, _ALL_JOB_IDS, sp.GET_ALL_VM_JOB_IDS)
+        self.vm_devices = read(GET_VM_DEVICES_BY_VM, _DEVICES_BY_VM, sp.GET_VM_DEVICES_BY_VM)
+        self.update_vm_dynamic = write(UPDATE_VM_DYNAMIC, _UPDATE_VM_DYNAMIC, sp.UPDATE_VM_DYNAMIC)
+        self.update_nic_statistics = write(
+            UPDATE_VM_NIC_STATISTICS, _UPDATE_NIC_STATS, sp.UPDATE_VM_NIC_STATISTICS
+        )
+        self.update_disk_dynamic = write(
+            UPDATE_DISK_DYNAMIC, _UPDATE_DISK_DYNAMIC, sp.UPDATE_DISK_DYNAMIC
+        )
+        self.delete_guest_nics_by_vm = write(
+            DELETE_GUEST_NICS_BY_VM, _DELETE_GUEST_NICS_BY_VM, sp.DELETE_GUEST_NICS_BY_VM
+        )
+        self._delete_guest_nics_by_vms = write(
+            DELETE_GUEST_NICS_BY_VMS, _DELETE_GUEST_NICS_BY_VMS, sp.DELETE_GUEST_NICS_BY_VMS
+        )
+        self.insert_guest_nic = write(INSERT_GUEST_NIC, _INSERT_GUEST_NIC, sp.INSERT_GUEST_NIC)
+        self.insert_vm_device = write(INSERT_VM_DEVICE, _INSERT_DEVICE, sp.INSERT_VM_DEVICE)
+        self.update_vm_device = write(UPDATE_VM_DEVICE, _UPDATE_DEVICE, sp.UPDATE_VM_DEVICE)
+        self.remove_vm_device = write(DELETE_VM_DEVICE, _REMOVE_DEVICE, sp.DELETE_VM_DEVICE)
+        self.set_hash = write(SET_HASH_BY_VM_GUID, _SET_HASH, sp.SET_HASH_BY_VM_GUID)
         self._statistics: dict[tuple[str, ...], Prepared] = {}
         self._static: dict[tuple[str, ...], Prepared] = {}
         self._delete_by_vms: dict[int, Prepared] = {}
@@ -241,8 +277,13 @@ class MonitoringStatements:
         """The vm_statistics batch update over `columns` (3.6 and 4.1 write different sets)."""
         prepared = self._statistics.get(columns)
         if prepared is None:
-            statement = _update_by(s.vm_statistics, "vm_guid", columns)
-            prepared = compile_statement(UPDATE_VM_STATISTICS, statement, self.dialect, write=True)
+            if self.calls_procedures:
+                prepared = sp.update_vm_statistics(columns).call(UPDATE_VM_STATISTICS)
+            else:
+                statement = _update_by(s.vm_statistics, "vm_guid", columns)
+                prepared = compile_statement(
+                    UPDATE_VM_STATISTICS, statement, self.dialect, write=True
+                )
             self._statistics[columns] = prepared
         return prepared
 
@@ -256,13 +297,54 @@ class MonitoringStatements:
         return prepared
 
     def delete_guest_nics_by_vms(self, count: int) -> Prepared:
-        """The one-statement delete of `count` VMs' guest-agent NICs (an IN list of that size)."""
+        """The one-statement delete of `count` VMs' guest-agent NICs (an IN list of that size,
+        or on PostgreSQL the procedure that takes them as one array)."""
+        if self.ids_as_array:
+            return self._delete_guest_nics_by_vms
         prepared = self._delete_by_vms.get(count)
         if prepared is None:
             prepared = expand_list(self._delete_guest_nics_by_vms, "ids", count, self.dialect)
             if len(self._delete_by_vms) < 64:  # IN-list lengths vary: keep the common ones
                 self._delete_by_vms[count] = prepared
         return prepared
+
+
+def stored_functions() -> tuple[sp.StoredFunction, ...]:
+    """Every engine procedure the DAO calls on PostgreSQL, each statistics overload once."""
+    overloads = tuple(
+        sp.update_vm_statistics(statistics_columns(guest_memory=memory, history=history))
+        for memory in (False, True)
+        for history in (False, True)
+    )
+    return (
+        sp.GET_VMS_RUNNING_ON_VDS,
+        sp.GET_VMS_RUNNING_BY_VDS,
+        sp.GET_VMS_DYNAMIC_RUNNING_ON_VDS,
+        sp.GET_VM_BY_VM_GUID,
+        sp.GET_VM_DYNAMIC_BY_VM_GUID,
+        sp.GET_ALL_HASHES,
+        sp.GET_VM_NIC_VIEW,
+        sp.GET_VM_NIC_TO_MONITOR,
+        sp.GET_NUMA_NODE_BY_VDS,
+        sp.GET_NUMA_NODE_CPU_BY_VDS,
+        sp.GET_NUMA_NODE_BY_VM,
+        sp.GET_NUMA_NODE_CPU_BY_VM,
+        sp.GET_ALL_ASSIGNED_NUMA,
+        sp.GET_VM_JOBS_BY_VM,
+        sp.GET_ALL_VM_JOB_IDS,
+        sp.GET_VM_DEVICES_BY_VM,
+        sp.UPDATE_VM_DYNAMIC,
+        sp.UPDATE_VM_NIC_STATISTICS,
+        sp.UPDATE_DISK_DYNAMIC,
+        sp.INSERT_GUEST_NIC,
+        sp.DELETE_GUEST_NICS_BY_VM,
+        sp.DELETE_GUEST_NICS_BY_VMS,
+        sp.INSERT_VM_DEVICE,
+        sp.UPDATE_VM_DEVICE,
+        sp.DELETE_VM_DEVICE,
+        sp.SET_HASH_BY_VM_GUID,
+        *overloads,
+    )
 
 
 _BOOKS: dict[tuple[type[Dialect], str], MonitoringStatements] = {}
@@ -361,23 +443,34 @@ class MonitoringDao:
         return self.session.fetch_records(self._sql.vm_devices, (vm_id,))
 
     # writes ---------------------------------------------------------------------------------
+    def _batch(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> int:
+        # the engine's batch call asks the pool for a connection even with nothing to run
+        if not rows:
+            self.session.checkout()
+            return 0
+        return self.session.write_many(statement, rows)
+
+    def empty_batch(self) -> None:
+        """A batch the engine runs with no rows in a stable system (LUNs, devices, jobs)."""
+        self.session.checkout()
+
     def update_vm_dynamic(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Whole-row vm_dynamic update, one batch; rows carry every column and `b_vm_guid`."""
-        return self.session.write_many(self._sql.update_vm_dynamic, rows)
+        return self._batch(self._sql.update_vm_dynamic, rows)
 
     def update_vm_statistics(
         self, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
     ) -> int:
         """vm_statistics batch over `columns`; rows carry those columns and `b_vm_guid`."""
-        return self.session.write_many(self._sql.update_vm_statistics(tuple(columns)), rows)
+        return self._batch(self._sql.update_vm_statistics(tuple(columns)), rows)
 
     def update_vm_nic_statistics(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """vm_interface_statistics batch; rows carry the columns and `b_id`."""
-        return self.session.write_many(self._sql.update_nic_statistics, rows)
+        return self._batch(self._sql.update_nic_statistics, rows)
 
     def update_disk_dynamic(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """disk_image_dynamic batch by disk and VM; keys `b_disk_id`, `b_vm_id`."""
-        return self.session.write_many(self._sql.update_disk_dynamic, rows)
+        return self._batch(self._sql.update_disk_dynamic, rows)
 
     def delete_guest_nics_by_vm(self, vm_id: str) -> int:
         """Delete one VM's guest-agent NICs (3.6: one statement per VM)."""
@@ -388,7 +481,8 @@ class MonitoringDao:
         if not vm_ids:
             return 0
         statement = self._sql.delete_guest_nics_by_vms(len(vm_ids))
-        return self.session.write(statement, tuple(vm_ids))
+        args = (list(vm_ids),) if self._sql.ids_as_array else tuple(vm_ids)
+        return self.session.write(statement, args)
 
     def insert_guest_nic(self, row: Mapping[str, Any]) -> int:
         """Insert one guest-agent NIC row (per row, as the engine does)."""
@@ -414,7 +508,7 @@ class MonitoringDao:
 
     def set_hash(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Store devices hashes (`b_vm_guid`, `hash`) in one batch (4.1 devices monitoring)."""
-        return self.session.write_many(self._sql.set_hash, rows)
+        return self._batch(self._sql.set_hash, rows)
 
     def update_vm_static(self, vm_id: str, values: Mapping[str, Any]) -> int:
         """Update a VM's static fields (user commands)."""

@@ -184,6 +184,21 @@ class DbSession:
             # the pool reads the validation row itself: no rows reach the application
             self._profiler.record(SELECT_1, SELECT_1, elapsed, 0, write=False)
 
+    def checkout(self) -> None:
+        """A checkout that runs nothing: the engine's empty batches still take a connection."""
+        if self._validate:
+            self._checkout()
+
+    @contextmanager
+    def shared_checkout(self) -> Iterator[None]:
+        """DAO calls inside one engine transaction share one connection: one validation."""
+        self.checkout()
+        validate, self._validate = self._validate, False
+        try:
+            yield
+        finally:
+            self._validate = validate
+
     def fetch(self, statement: Prepared, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query and fetch every row as a tuple; execute and fetch count as self time."""
         if self._validate:

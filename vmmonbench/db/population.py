@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy import Connection, Engine, Table, insert, text
 
 from vmmonbench import inventory
 from vmmonbench.db import schema as s
@@ -27,6 +27,9 @@ EPOCH = datetime(2016, 7, 25, 9, 0, tzinfo=UTC)  # fixed so populated rows are d
 HOST_NUMA_NODES = 2
 CPUS_PER_NUMA_NODE = 8
 CHUNK_VMS = 2000  # rows are built and inserted per chunk of VMs to bound memory
+
+
+BLANK_TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,11 @@ def populate(
     cluster_id = inventory.cluster_id(spec.seed)
     network_id = _uuid(spec.seed, "network")
     profile_id = _uuid(spec.seed, "vnic-profile")
+    pool_id = _uuid(spec.seed, "data-center")
     with engine.begin() as conn:
-        _insert(conn, s.cluster, [_cluster_row(cluster_id)], counts)
+        _insert(conn, s.storage_pool, [_storage_pool_row(pool_id)], counts)
+        _insert(conn, s.cluster, [_cluster_row(cluster_id, pool_id)], counts)
+        _insert(conn, s.vm_static, [_blank_template_row(cluster_id)], counts)
         _insert(conn, s.network, [_network_row(network_id)], counts)
         _insert(conn, s.vnic_profiles, [_profile_row(profile_id, network_id)], counts)
         for position, index in enumerate(spec.indexes):
@@ -92,6 +98,12 @@ def populate(
             for start in range(0, len(host.vms), CHUNK_VMS):
                 chunk = host.vms[start : start + CHUNK_VMS]
                 _populate_vms(conn, host, chunk, cluster_id, profile_id, host_reports, counts)
+        # a database that has been in use has planner statistics; without them PostgreSQL
+        # plans the per-row procedures' statements blind (a disk update scanned every disk)
+        if engine.dialect.name == "postgresql":  # our tables only: never another schema's
+            conn.execute(text(f"ANALYZE {', '.join(s.metadata.tables)}"))
+        else:
+            conn.execute(text("ANALYZE"))
     return counts
 
 
@@ -107,9 +119,41 @@ def _insert(
         counts.add(table.name, len(rows))
 
 
-def _cluster_row(cluster_id: str) -> dict[str, Any]:
+def _storage_pool_row(pool_id: str) -> dict[str, Any]:
+    return {
+        "id": pool_id,
+        "name": "Default",
+        "description": "The default Data Center",
+        "status": 1,  # StoragePoolStatus.Up
+        "is_local": False,
+        "compatibility_version": "4.1",
+        "quota_enforcement_type": 0,  # disabled
+        "_create_date": EPOCH,
+        "_update_date": EPOCH,
+    }
+
+
+def _blank_template_row(cluster_id: str) -> dict[str, Any]:
+    # every VM's vmt_guid: the engine's views join the template by it
+    return {
+        "vm_guid": BLANK_TEMPLATE_ID,
+        "vm_name": "Blank",
+        "mem_size_mb": 1024,
+        "vmt_guid": BLANK_TEMPLATE_ID,
+        "os": 0,
+        "description": "Blank template",
+        "cluster_id": cluster_id,
+        "creation_date": EPOCH,
+        "entity_type": "TEMPLATE",
+        "_create_date": EPOCH,
+        "_update_date": EPOCH,
+    }
+
+
+def _cluster_row(cluster_id: str, pool_id: str) -> dict[str, Any]:
     return {
         "cluster_id": cluster_id,
+        "storage_pool_id": pool_id,
         "name": inventory.CLUSTER_NAME,
         "description": "vmmonbench cluster",
         "cpu_name": "Intel Haswell Family",
@@ -290,7 +334,7 @@ def _static_row(vm: VmSpec, cluster_id: str) -> dict[str, Any]:
         "vm_guid": vm.id,
         "vm_name": vm.name,
         "mem_size_mb": vm.mem_mb,
-        "vmt_guid": "00000000-0000-0000-0000-000000000000",
+        "vmt_guid": BLANK_TEMPLATE_ID,
         "os": 5,
         "description": "",
         "free_text_comment": "",
@@ -345,7 +389,7 @@ def _dynamic_row(vm: VmSpec, host: HostSpec, stats: Mapping[str, Any] | None) ->
         row.update(dynamic_from_stats(stats))
         row.update(guest_memory_from_stats(stats))
         row["hash"] = stats.get("hash")
-        row["guest_agent_nics_hash"] = guest_nics_hash(guest_nics_from_stats(stats), canonical=True)
+        row["guest_agent_nics_hash"] = guest_nics_hash(guest_nics_from_stats(stats))
     return row
 
 
@@ -363,7 +407,6 @@ def _statistics_row(vm_id: str) -> dict[str, Any]:
         "cpu_usage_history": "",
         "memory_usage_history": "",
         "network_usage_history": "",
-        "guest_mem_free": None,
         "guest_mem_buffered": None,
         "guest_mem_cached": None,
         "_update_date": EPOCH,

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from vmmonbench.db import stored_sql
+
 # native uuid on PostgreSQL; on SQLite the 36-character text form (no per-value conversion)
 UUID = Uuid(as_uuid=False).with_variant(String(36), "sqlite")
 ViewQuery: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -35,10 +37,34 @@ TIMESTAMP = DateTime(timezone=True)
 metadata = MetaData()
 views = MetaData()  # view definitions for typed queries; never passed to create_all
 
+storage_pool = Table(
+    "storage_pool",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("name", String(40), nullable=False, unique=True),
+    Column("description", String(4000)),
+    Column("status", Integer, nullable=False),
+    Column("is_local", Boolean),
+    Column("compatibility_version", String(40), nullable=False),
+    Column("quota_enforcement_type", Integer),
+    Column("_create_date", TIMESTAMP),
+    Column("_update_date", TIMESTAMP),
+)
+
+quota = Table(
+    "quota",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("storage_pool_id", UUID, ForeignKey("storage_pool.id"), nullable=False),
+    Column("quota_name", String(65), nullable=False),
+    Column("description", String(250)),
+)
+
 cluster = Table(
     "cluster",
     metadata,
     Column("cluster_id", UUID, primary_key=True),
+    Column("storage_pool_id", UUID, ForeignKey("storage_pool.id"), index=True),
     Column("name", String(40), nullable=False, unique=True),
     Column("description", String(4000)),
     Column("cpu_name", String(255)),
@@ -75,12 +101,22 @@ network = Table(
     Column("vm_network", Boolean, nullable=False, default=True),
 )
 
+qos = Table(
+    "qos",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("qos_type", Integer, nullable=False),
+    Column("name", String(50)),
+    Column("storage_pool_id", UUID, ForeignKey("storage_pool.id")),
+)
+
 vnic_profiles = Table(
     "vnic_profiles",
     metadata,
     Column("id", UUID, primary_key=True),
     Column("name", String(50), nullable=False),
     Column("network_id", UUID, ForeignKey("network.id"), nullable=False, index=True),
+    Column("network_qos_id", UUID, ForeignKey("qos.id")),
     Column("port_mirroring", Boolean, nullable=False, default=False),
     Column("custom_properties", Text),
     Column("description", Text),
@@ -118,6 +154,7 @@ vm_static = Table(
     Column("min_allocated_mem", Integer, nullable=False, default=0),
     Column("entity_type", String(32), nullable=False),
     Column("is_delete_protected", Boolean),
+    Column("quota_id", UUID, ForeignKey("quota.id")),
     Column("db_generation", BigInteger, default=1),
     Column("_create_date", TIMESTAMP),
     Column("_update_date", TIMESTAMP),
@@ -198,7 +235,6 @@ vm_statistics = Table(
     Column("cpu_usage_history", Text),
     Column("memory_usage_history", Text),
     Column("network_usage_history", Text),
-    Column("guest_mem_free", BigInteger),
     Column("guest_mem_buffered", BigInteger),
     Column("guest_mem_cached", BigInteger),
     Column("_update_date", TIMESTAMP),
@@ -209,6 +245,7 @@ vm_interface = Table(
     metadata,
     Column("id", UUID, primary_key=True),
     Column("vm_guid", UUID, ForeignKey("vm_static.vm_guid"), index=True),
+    Column("vmt_guid", UUID, ForeignKey("vm_static.vm_guid"), index=True),  # template NICs
     Column("vnic_profile_id", UUID, ForeignKey("vnic_profiles.id")),
     Column("mac_addr", String(20)),
     Column("name", String(50), nullable=False),
@@ -348,6 +385,46 @@ vm_vds_numa_node_map = Table(
     Column("is_pinned", Boolean, nullable=False, default=False),
 )
 
+vm_pools = Table(
+    "vm_pools",
+    metadata,
+    Column("vm_pool_id", UUID, primary_key=True),
+    Column("vm_pool_name", String(255), nullable=False),
+    Column("vm_pool_description", String(4000), nullable=False),
+    Column("cluster_id", UUID, ForeignKey("cluster.cluster_id")),
+    Column("spice_proxy", String(255)),
+)
+
+vm_pool_map = Table(
+    "vm_pool_map",
+    metadata,
+    Column("vm_pool_id", UUID, ForeignKey("vm_pools.vm_pool_id")),
+    Column("vm_guid", UUID, ForeignKey("vm_static.vm_guid"), primary_key=True),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("snapshot_id", UUID, primary_key=True),
+    Column("vm_id", UUID, ForeignKey("vm_static.vm_guid"), nullable=False, index=True),
+    Column("snapshot_type", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("description", String(4000)),
+    Column("creation_date", TIMESTAMP, nullable=False),
+    Column("changed_fields", Text),
+)
+
+# who may see what: the views' permission check reads it (monitoring calls unfiltered)
+permissions = Table(
+    "permissions",
+    metadata,
+    Column("id", UUID, primary_key=True),
+    Column("role_id", UUID, nullable=False),
+    Column("ad_element_id", UUID, nullable=False, index=True),
+    Column("object_id", UUID, nullable=False, index=True),
+    Column("object_type_id", Integer, nullable=False),
+)
+
 Index(
     "idx_vm_interface_statistics_vm_id_id",
     vm_interface_statistics.c.vm_id,
@@ -408,7 +485,6 @@ def _vm_interface_view_select() -> ViewQuery:
         *_columns(vm_interface_statistics, skip=("id", "vm_id", "_update_date")),
         *_columns(vm_interface, skip=("_create_date",)),
         vm_static.c.vm_name,
-        vm_static.c.vmt_guid,
         vm_static.c.entity_type.label("vm_entity_type"),
         vnic_profiles.c.name.label("vnic_profile_name"),
         vnic_profiles.c.port_mirroring,
@@ -459,6 +535,7 @@ def _view(name: str, query: ViewQuery) -> ViewDef:
     return ViewDef(name=name, query=query, table=table)
 
 
+# SQLite's views; PostgreSQL has the engine's own definitions (postgresql/create_views.sql)
 VIEWS: tuple[ViewDef, ...] = (
     _view("vms", _vms_select()),
     _view("vms_monitoring_view", _vms_monitoring_select()),
@@ -471,9 +548,16 @@ vms_view, vms_monitoring_view, vm_interface_view, vm_interface_monitoring_view =
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table, index and view (the database must not hold them yet)."""
+    """Create every table, index and view (the database must not hold them yet).
+
+    On PostgreSQL the views and the engine's stored functions come from the package's SQL
+    files (`stored_sql`); on SQLite the views are compiled from their definitions here.
+    """
     metadata.create_all(engine)
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            stored_sql.install(conn)
+            return
         for view in VIEWS:
             body = view.query.compile(
                 dialect=engine.dialect, compile_kwargs={"literal_binds": True}
@@ -482,10 +566,13 @@ def create_schema(engine: Engine) -> None:
 
 
 def drop_schema(engine: Engine) -> None:
-    """Drop the views and tables this module creates, if present."""
-    existing_views = set(inspect(engine).get_view_names())
+    """Drop the functions, views and tables this module creates, if present."""
     with engine.begin() as conn:
-        for view in reversed(VIEWS):
-            if view.name in existing_views:
-                conn.execute(text(f"DROP VIEW {view.name}"))
+        if engine.dialect.name == "postgresql":
+            stored_sql.drop(conn)
+        else:
+            existing_views = set(inspect(engine).get_view_names())
+            for view in reversed(VIEWS):
+                if view.name in existing_views:
+                    conn.execute(text(f"DROP VIEW {view.name}"))
     metadata.drop_all(engine)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from vmmonbench import __version__
+from vmmonbench.db import stored_sql
 from vmmonbench.db.database import mask_url, parse_url
 from vmmonbench.errors import BadInputError
 
@@ -271,6 +272,7 @@ def _drop_own_objects(conn: Connection) -> None:
         in_schema,
     ).first():  # fmt: skip
         conn.execute(text("DROP EXTENSION pg_stat_statements RESTRICT"))
+    stored_sql.drop(conn, SCHEMA)  # the engine's procedures and views, dependents first
     for (name,) in conn.execute(
         text("SELECT table_name FROM information_schema.views WHERE table_schema = :schema"),
         in_schema,

@@ -14,7 +14,6 @@ from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.monitor.state import MonitorState
 from vmmonbench.vdsm import (
     GuestNic,
-    canonical_guest_nics,
     dynamic_from_stats,
     guest_memory_from_stats,
     guest_nics_from_stats,
@@ -104,15 +103,17 @@ class VmAnalyzer:
         reported["run_on_vds"] = ctx.host_id if running else None
         if running and rules.guest_memory_in_dynamic and "memoryStats" in report:
             reported.update(guest_memory_from_stats(report))
+        nics_changed = False
         if running and "netIfaces" in report:
-            self._guest_nics(vm_id, report, row, reported, plan)
+            nics_changed = self._guest_nics(vm_id, report, row, reported, plan)
         if running and "hash" in report:
             self._devices_hash(vm_id, str(report["hash"]), row, reported, plan)
         if not running:
             plan.destroy.append(vm_id)  # the host keeps an exited VM until the engine destroys it
 
-        # `reported` holds exactly the columns this configuration compares
-        if any(value != row.get(column) for column, value in reported.items()):
+        # `reported` holds exactly the columns this configuration compares; new guest NICs
+        # save the dynamic row too (their hash lives there)
+        if nics_changed or any(value != row.get(column) for column, value in reported.items()):
             new_row = {c: row.get(c) for c in DYNAMIC_COLUMNS}
             new_row.update(reported)
             new_row["_update_date"] = ctx.now
@@ -175,13 +176,18 @@ class VmAnalyzer:
         row: Mapping[Any, Any],
         reported: dict[str, Any],
         plan: SavePlan,
-    ) -> None:
+    ) -> bool:
         nics = guest_nics_from_stats(report)
-        canonical = self.rules.canonical_guest_nics
-        nics_hash = guest_nics_hash(nics, canonical=canonical)
+        nics_hash = guest_nics_hash(nics)
+        # 3.6 compared the list's hash with the one on the dynamic data VDSM's reply was parsed
+        # into, which the parser never fills (0): every VM's NICs were rewritten every cycle,
+        # and so was its vm_dynamic row. 4.1 compares with the hash stored in the database.
+        known = row.get("guest_agent_nics_hash") if self.rules.guest_nics_hash_from_db else 0
+        if nics_hash == known:
+            return False
         reported["guest_agent_nics_hash"] = nics_hash
-        if nics_hash != row.get("guest_agent_nics_hash"):
-            plan.guest_nics[vm_id] = canonical_guest_nics(nics) if canonical else nics
+        plan.guest_nics[vm_id] = nics
+        return True
 
     def _devices_hash(
         self,
@@ -235,9 +241,11 @@ class VmAnalyzer:
             row["cpu_usage_history"] = ",".join(map(str, history.cpu))
             row["memory_usage_history"] = ",".join(map(str, history.memory))
             row["network_usage_history"] = ",".join(map(str, history.network))
-            row["_update_date"] = ctx.now
-        if "guest_mem_free" in plan.statistics_columns:
-            row.update(guest_memory_from_stats(report))
+        if "guest_mem_cached" in plan.statistics_columns:
+            memory = guest_memory_from_stats(report)
+            row["guest_mem_buffered"] = memory["guest_mem_buffered"]
+            row["guest_mem_cached"] = memory["guest_mem_cached"]
+        row["_update_date"] = ctx.now
         return row
 
     def _nic_rows(

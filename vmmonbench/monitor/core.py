@@ -22,8 +22,6 @@ from vmmonbench.monitor.samples import CycleSample
 from vmmonbench.monitor.scheduler import Scheduler
 from vmmonbench.monitor.state import MonitorState
 
-EVENT_WORKERS = 10
-
 
 @dataclass(slots=True)
 class CoreCounters:
@@ -58,7 +56,9 @@ class MonitoringCore:
     """Monitors every host of a run in one configuration, on simulated time.
 
     Host timers run on a bounded pool of monitoring threads (as the engine's scheduler does),
-    events on ten event workers, commands on their own pool; all share the configuration's locks.
+    each host's events on its own single worker (the engine's event refresher asks for the next
+    event only when it has processed the last), commands on their own pool; all share the
+    configuration's locks.
     """
 
     def __init__(
@@ -114,7 +114,10 @@ class MonitoringCore:
         self._monitoring = ThreadPoolExecutor(
             max(1, min(len(self.hosts), monitoring_threads)), thread_name_prefix="monitoring"
         )
-        self._events = ThreadPoolExecutor(EVENT_WORKERS, thread_name_prefix="events")
+        self._events = {
+            host.id: ThreadPoolExecutor(1, thread_name_prefix=f"events-{host.index}")
+            for host in self.hosts
+        }
         self._commands = ThreadPoolExecutor(command_threads, thread_name_prefix="commands")
         self._stopping = threading.Event()
 
@@ -158,7 +161,7 @@ class MonitoringCore:
     def close(self) -> None:
         """Stop every pool and close the host connections."""
         self._stopping.set()
-        for pool in (self._monitoring, self._events, self._commands):
+        for pool in (self._monitoring, *self._events.values(), self._commands):
             pool.shutdown(wait=True, cancel_futures=True)
         for client in self.clients.values():
             client.close()
@@ -206,7 +209,7 @@ class MonitoringCore:
                 if self._stopping.is_set():
                     self.scheduler.end_work()
                     continue
-                self._events.submit(self._run_event, host, vm_id, data, notify_time, size)
+                self._events[host.id].submit(self._run_event, host, vm_id, data, notify_time, size)
 
         return handle
 

@@ -30,7 +30,7 @@ class PersistenceRules:
     skip_vm_numa_without_data: bool
     jobs_in_memory: bool
     guest_memory_in_dynamic: bool
-    canonical_guest_nics: bool
+    guest_nics_hash_from_db: bool
     hash_is_dynamic_field: bool
     device_hash_cache: bool
     statistics_history: bool
@@ -56,7 +56,7 @@ class PersistenceRules:
             skip_vm_numa_without_data=on(Opt.VM_NUMA_SKIP),
             jobs_in_memory=on(Opt.JOBS_IN_MEMORY),
             guest_memory_in_dynamic=not on(Opt.DYNAMIC_UPDATES),
-            canonical_guest_nics=on(Opt.DYNAMIC_UPDATES),
+            guest_nics_hash_from_db=on(Opt.DYNAMIC_UPDATES),
             hash_is_dynamic_field=not on(Opt.DYNAMIC_UPDATES),
             device_hash_cache=on(Opt.DEVICES_SPLIT),
             statistics_history=not on(Opt.STATS_IN_MEMORY),

@@ -56,7 +56,8 @@ def test_every_operation_is_labelled_with_its_engine_name(database: Database) ->
             rows = [{**whole, "_update_date": now, "b_vm_guid": vm.id}]
             assert d.update_vm_dynamic(rows) == 1
             columns = dao.statistics_columns(guest_memory=True, history=False)
-            stats = dict.fromkeys(columns, 1) | {"disks_usage": "[]", "b_vm_guid": vm.id}
+            stats = dict.fromkeys(columns, 1) | {"disks_usage": "[]", "_update_date": now}
+            stats["b_vm_guid"] = vm.id
             assert d.update_vm_statistics([stats], columns) == 1
             nic_rows = [
                 dict.fromkeys(dao.NIC_STATISTICS_COLUMNS, 0) | {"_update_date": now, "b_id": nic.id}

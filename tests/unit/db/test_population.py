@@ -22,8 +22,9 @@ def test_population_counts_per_table(db_url: str) -> None:
         host = inventory.host_spec(SPEC.seed, 0, SPEC.vms, SPEC.vnics, SPEC.disks)
         devices_per_vm = len(host.vms[0].devices)
         expected = {
+            "storage_pool": 1,
             "vds": SPEC.hosts,
-            "vm_static": vms,
+            "vm_static": vms + 1,  # and the Blank template every VM is made from
             "vm_dynamic": vms,
             "vm_statistics": vms,
             "vm_interface": vms * SPEC.vnics,

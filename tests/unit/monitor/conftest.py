@@ -32,10 +32,17 @@ DISKS = 1
 
 
 @pytest.fixture
-def fake_host() -> Iterator[FakeHostServer]:
-    """One emulated host with VMS VMs (guest-NIC reordering on, as in the study)."""
+def fake_host(request: pytest.FixtureRequest) -> Iterator[FakeHostServer]:
+    """One emulated host with VMS VMs; guest agents keep their NICs' order unless the test
+    parametrizes this fixture (indirectly) with True."""
     config = FakeHostConfig(
-        vms=VMS, hosts=1, seed=SEED, vnics=VNICS, disks=DISKS, command_latency_ms=1
+        vms=VMS,
+        hosts=1,
+        seed=SEED,
+        vnics=VNICS,
+        disks=DISKS,
+        command_latency_ms=1,
+        guest_nic_reorder=getattr(request, "param", False),
     )
     with running_fake_host(config) as server:
         yield server
