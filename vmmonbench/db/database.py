@@ -137,6 +137,7 @@ class DbSession:
         "_cursor",
         "_dbapi",
         "_dbapi_error",
+        "_names",
         "_profiler",
         "_timestamp",
         "_validate",
@@ -155,6 +156,7 @@ class DbSession:
         self._profiler = profiler
         self._clock: Callable[[], float] = profiler.clock if profiler else time.perf_counter
         self._validate = validate
+        self._names: dict[str, list[str]] = {}  # a statement's column names, read once
         # SQLAlchemy's own conversion (SQLite stores text), so both paths write one format
         self._timestamp = _TIMESTAMP.dialect_impl(self.dialect).bind_processor(self.dialect)
 
@@ -211,7 +213,9 @@ class DbSession:
     def fetch_records(self, statement: Prepared, args: Sequence[Any] = ()) -> list[Record]:
         """`fetch`, each row mapped to a record (column name -> value) after the timing."""
         rows = self.fetch(statement, args)
-        names = [column[0] for column in self._cursor.description]
+        names = self._names.get(statement.sql)
+        if names is None:  # psycopg builds the description's objects anew on every access
+            names = self._names[statement.sql] = [c[0] for c in self._cursor.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def write(self, statement: Prepared, args: Sequence[Any]) -> int:
