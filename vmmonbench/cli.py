@@ -7,7 +7,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
@@ -17,8 +16,8 @@ import typer
 from rich.console import Console
 
 from vmmonbench.compare import compare as compare_results
-from vmmonbench.compare import default_rules, parse_rules
 from vmmonbench.compare import exit_code as comparison_exit_code
+from vmmonbench.compare import parse_rules, speedup_check
 from vmmonbench.configuration import select_configurations
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
@@ -39,9 +38,13 @@ from vmmonbench.fakehost import (
 from vmmonbench.faults import parse_fault
 from vmmonbench.host_processes import parse_connect
 from vmmonbench.protocol import WireProtocol
-from vmmonbench.render.compare_terminal import print_comparison
 from vmmonbench.render.html import write_comparison_report, write_report, write_sweep_report
-from vmmonbench.render.terminal import TerminalProgress, print_results, scaling_table
+from vmmonbench.render.terminal import (
+    TerminalProgress,
+    capacity_table,
+    print_comparison,
+    print_results,
+)
 from vmmonbench.results import Results, write_atomic
 from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
 from vmmonbench.sweep import SweepOptions, parse_sizes, run_sweep
@@ -53,45 +56,61 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's own help lays options out in two columns that never cut an option name
+    rich_markup_mode=None,
 )
 
 
 @app.command()
 def run(
     workload: Annotated[str, typer.Argument(help="Workload name or TOML file.")] = "stable",
-    vms: Annotated[int | None, typer.Option(help="VMs per host (overrides the workload).")] = None,
-    hosts: Annotated[int | None, typer.Option(help="Number of hosts.")] = None,
-    mode: Annotated[list[str] | None, typer.Option(help="Filter an axis (repeatable).")] = None,
-    optimization: Annotated[
-        list[str] | None, typer.Option(help="Optimizations for the extra configuration.")
+    vms: Annotated[
+        int | None, typer.Option(metavar="N", help="VMs per host (overrides the workload).")
     ] = None,
-    duration: Annotated[str | None, typer.Option(help="Simulated duration, e.g. 60s, 5m.")] = None,
+    hosts: Annotated[int | None, typer.Option(metavar="N", help="Number of hosts.")] = None,
+    mode: Annotated[
+        list[str] | None, typer.Option(metavar="MODE", help="Filter an axis (repeatable).")
+    ] = None,
+    optimization: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAMES", help="Optimizations for the extra configuration."),
+    ] = None,
+    duration: Annotated[
+        str | None, typer.Option(metavar="TIME", help="Simulated duration, e.g. 60s, 5m.")
+    ] = None,
     db: Annotated[
         str | None,
         typer.Option(
+            metavar="DB",
             help="embedded (default: a PostgreSQL server the run starts), sqlite (in-process, "
-            "in --out), sqlite:///FILE or postgresql://USER@HOST/DB."
+            "in --out), sqlite:///FILE or postgresql://USER@HOST/DB.",
         ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Random seed.")] = None,
     fault: Annotated[
         list[str] | None,
-        typer.Option(help="Fault to inject, e.g. delay:rate=0.2,seconds=1 (repeatable)."),
+        typer.Option(
+            metavar="SPEC", help="Fault to inject, e.g. delay:rate=0.2,seconds=1 (repeatable)."
+        ),
     ] = None,
     profile: Annotated[bool, typer.Option(help="Record CPU profiles with py-spy.")] = False,
     connect: Annotated[
         str | None,
-        typer.Option(help="Monitor fake hosts started elsewhere: HOST:PORT[,HOST:PORT...]."),
+        typer.Option(
+            metavar="HOST:PORT,...", help="Monitor fake hosts started elsewhere (comma-separated)."
+        ),
     ] = None,
     fake_host_processes: Annotated[
-        int | None, typer.Option(min=1, help="Processes serving the fake hosts [1 per 5 hosts].")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Processes serving the fake hosts [1 per 5 hosts]."),
     ] = None,
     monitoring_threads: Annotated[
-        int, typer.Option(min=1, max=256, help="Bounded pool of host monitoring threads.")
+        int,
+        typer.Option(min=1, max=256, metavar="N", help="Bounded pool of host monitoring threads."),
     ] = 10,
     legacy: Annotated[
-        bool, typer.Option(help="Include the legacy 3.6 configurations (--no-legacy: 4.1 only).")
+        bool, typer.Option(help="Include the legacy 3.6 configurations (off: 4.1 only).")
     ] = True,
     wire: Annotated[
         WireProtocol,
@@ -244,7 +263,10 @@ def compare(
     new: Annotated[Path, typer.Argument(help="New results.json.")],
     fail_if: Annotated[
         list[str] | None,
-        typer.Option(help="Gate rule, e.g. 'db_time_s:+10%' (repeatable; replaces defaults)."),
+        typer.Option(
+            metavar="RULE",
+            help="Gate rule, e.g. 'db_time_s:+10%' (repeatable; replaces defaults).",
+        ),
     ] = None,
     counts_only: Annotated[
         bool,
@@ -253,8 +275,14 @@ def compare(
     allow_mismatch: Annotated[
         bool, typer.Option(help="Compare results of different workloads anyway.")
     ] = False,
+    allow_gone: Annotated[
+        bool,
+        typer.Option(help="Let configurations and statements gone from NEW pass (shown as gone)."),
+    ] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Show unchanged rows too.")] = False,
-    html: Annotated[Path | None, typer.Option(help="Write the comparison as HTML.")] = None,
+    html: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write the comparison as HTML.")
+    ] = None,
 ) -> None:
     """Compare two results files and gate on regressions (exit 1 on a regression)."""
     if counts_only and fail_if:
@@ -263,8 +291,10 @@ def compare(
     comparison = compare_results(
         Results.load(base),
         Results.load(new),
-        rules or (default_rules(times=False) if counts_only else []),
+        rules,
+        counts_only=counts_only,
         allow_mismatch=allow_mismatch,
+        allow_gone=allow_gone,
         base_name=str(base),
         new_name=str(new),
     )
@@ -273,6 +303,29 @@ def compare(
         _write(html, lambda: write_comparison_report(comparison, html))
         print(f"comparison report: {html}")
     raise typer.Exit(comparison_exit_code(comparison))
+
+
+@app.command()
+def speedup(
+    results: Annotated[Path, typer.Argument(help="A results.json file.")],
+    faster: Annotated[str, typer.Option(metavar="LABEL", help="The configuration to be faster.")],
+    slower: Annotated[str, typer.Option(metavar="LABEL", help="The configuration to beat.")],
+    at_least: Annotated[float, typer.Option(metavar="X", help="The factor to beat it by.")] = 1.5,
+    metric: Annotated[
+        str, typer.Option(metavar="FIGURE", help="A figure with raw per-cycle samples.")
+    ] = "db_time_per_stats_cycle_s",
+) -> None:
+    """Check within one run that a configuration beats another by a factor (exit 1 if not).
+
+    Noise-aware: the medians of the raw per-cycle samples are compared, and a shortfall fails
+    only when a Mann-Whitney U test says it is real. Times from one run share its machine, so
+    this is the time check a CI on shared runners can make.
+    """
+    check = speedup_check(
+        Results.load(results), slower=slower, faster=faster, at_least=at_least, metric=metric
+    )
+    print(f"{'FAIL' if check.failed else 'ok'} within-run speedup: {check.explanation}")
+    raise typer.Exit(EXIT_FAILED if check.failed else EXIT_OK)
 
 
 @app.command()
@@ -356,8 +409,9 @@ def sweep(
     with _stop_on_signals(options.stop):
         outcome = run_sweep(options, TerminalProgress(console))
     outcome.save(out_dir / "sweep.json")
-    write_sweep_report(asdict(outcome), out_dir / "sweep.html")
-    console.print(scaling_table(outcome.models))
+    write_sweep_report(outcome, out_dir / "sweep.html")
+    for table in capacity_table(outcome.models, console):
+        console.print(table)
     console.print(f"sweep: {out_dir / 'sweep.json'}\nreport: {out_dir / 'sweep.html'}")
     raise typer.Exit(
         {"complete": EXIT_OK, "interrupted": EXIT_INTERRUPTED}.get(outcome.status, EXIT_FAILED)

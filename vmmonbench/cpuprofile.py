@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from vmmonbench.hotspots import MONITORING_CODE, code_vs_db, hot_spots, sample_count
+from vmmonbench.hotspots import MONITORING_CODE, DbTime, code_vs_db, hot_spots, sample_count
+from vmmonbench.result_records import CpuProfile, ProfilingStatus
 
 DEFAULT_RATE_HZ = 50
 ATTACH_GRACE_S = 1.5
@@ -166,11 +166,11 @@ class ProfilingSession:
         self._recording = False
 
     @property
-    def status(self) -> dict[str, Any]:
+    def status(self) -> ProfilingStatus:
         """The run-level record for results.json."""
         if self.unavailable is None:
-            return {"requested": True, "available": True}
-        return {"requested": True, "available": False, "reason": self.unavailable}
+            return ProfilingStatus(requested=True, available=True)
+        return ProfilingStatus(requested=True, available=False, reason=self.unavailable)
 
     def start(self, label: str) -> None:
         """Start recording a configuration (does nothing once profiling is unavailable)."""
@@ -182,22 +182,22 @@ class ProfilingSession:
             self.notify(f"CPU profiles disabled: {reason}")
         self._recording = reason is None
 
-    def stop(self, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    def stop(self, statements: Sequence[DbTime]) -> CpuProfile:
         """Stop recording; the configuration's CPU profile section for results.json."""
         files = self.profiler.stop() if self._recording else None
         self._recording = False
         if files is None:
-            return {"available": False, "reason": self.unavailable or "no profile was written"}
+            return CpuProfile(available=False, reason=self.unavailable or "no profile was written")
         profile = orjson.loads(files.speedscope.read_bytes())
         rate = self.profiler.rate_hz / 2  # two recorders, half the rate each
         monitoring = hot_spots(profile, rate_hz=rate, attribute_to=MONITORING_CODE)
-        return {
-            "available": True,
-            "rate_hz": rate,
-            "samples": sample_count(profile),
-            "speedscope": files.speedscope.name,
-            "flamegraph": files.flamegraph.name,
-            "hot_spots": [spot.to_dict() for spot in hot_spots(profile, rate_hz=rate)],
-            "monitoring_hot_spots": [spot.to_dict() for spot in monitoring],
-            "code_vs_db": code_vs_db(monitoring, statements),
-        }
+        return CpuProfile(
+            available=True,
+            rate_hz=rate,
+            samples=sample_count(profile),
+            speedscope=files.speedscope.name,
+            flamegraph=files.flamegraph.name,
+            hot_spots=tuple(hot_spots(profile, rate_hz=rate)),
+            monitoring_hot_spots=tuple(monitoring),
+            code_vs_db=tuple(code_vs_db(monitoring, statements)),
+        )

@@ -10,6 +10,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from vmmonbench.errors import BadInputError
+from vmmonbench.figures import completed
+from vmmonbench.monitor.samples import CycleKind
+from vmmonbench.result_records import Environment
 from vmmonbench.results import Results, RunResult
 
 # The pytest-benchmark version whose file layout we write (used when it is not installed).
@@ -49,14 +52,10 @@ def to_pytest_benchmark(
     do not record the commit, so it reads `unknown` unless the caller supplies it.
     """
     key = _SAMPLE_KEYS[measure]
-    workload = str(results.workload.get("name") or "workload")
+    workload = results.workload_name if results.workload_name != "?" else "workload"
     benchmarks = []
     for run in results.runs:
-        samples = [
-            float(cycle[key])
-            for cycle in run.cycles
-            if cycle.get("kind") == "stats" and not cycle.get("skipped") and not cycle.get("failed")
-        ]
+        samples = [float(getattr(c, key)) for c in completed(run.cycles, CycleKind.STATS)]
         if samples:
             benchmarks.append(_benchmark(run, workload, measure, samples, include_data))
     if not benchmarks:
@@ -149,26 +148,24 @@ def _quartiles(ordered: Sequence[float]) -> tuple[float, float]:
     return q1, q3
 
 
-def _machine_info(environment: Mapping[str, Any]) -> dict[str, Any]:
+def _machine_info(environment: Environment) -> dict[str, Any]:
     """pytest-benchmark's machine_info keys, from what the run recorded about its machine."""
-    platform_text = str(environment.get("platform", ""))
-    parts = platform_text.split("-")
-    python = str(environment.get("python", ""))
+    parts = environment.platform.split("-")
     return {
-        "node": environment.get("hostname", ""),
-        "processor": environment.get("machine", ""),
-        "machine": environment.get("machine", ""),
+        "node": environment.hostname,
+        "processor": environment.machine,
+        "machine": environment.machine,
         "python_compiler": "",
-        "python_implementation": environment.get("implementation", ""),
-        "python_implementation_version": python,
-        "python_version": python,
+        "python_implementation": environment.implementation,
+        "python_implementation_version": environment.python,
+        "python_version": environment.python,
         "python_build": [],
         "release": parts[1] if len(parts) > 1 else "",
         "system": parts[0] if parts else "",
-        "cpu": {"count": environment.get("cpu_count")},
-        "platform": platform_text,
-        "db_dialect": environment.get("db_dialect"),
-        "db_server_version": environment.get("db_server_version"),
+        "cpu": {"count": environment.cpu_count},
+        "platform": environment.platform,
+        "db_dialect": environment.db_dialect,
+        "db_server_version": environment.db_server_version,
     }
 
 

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+
+class DbTime(Protocol):
+    """A statement's DB self time as the merged view needs it."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def sql(self) -> str: ...
+    @property
+    def total_s(self) -> float: ...
+    @property
+    def calls(self) -> int: ...
+
 
 # the monitoring core under test: DAO, driver and profiler frames fold into its calling function
 MONITORING_CODE = ("vmmonbench/monitor/",)
@@ -23,9 +37,16 @@ class HotSpot:
     total_percent: float
     self_s: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for results.json."""
-        return asdict(self)
+
+@dataclass(frozen=True, slots=True)
+class CodeOrDbTime:
+    """One line of the merged view: a monitoring function's CPU time or a statement's DB time."""
+
+    kind: Literal["cpu", "db"]
+    name: str
+    where: str  # file:line of a function, the start of a statement's SQL
+    seconds: float
+    calls: int | None = None  # a statement's calls
 
 
 def _frames(profile: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -90,22 +111,11 @@ def hot_spots(
 
 
 def code_vs_db(
-    spots: Sequence[HotSpot], statements: Sequence[Mapping[str, Any]], *, top: int = 25
-) -> list[dict[str, Any]]:
+    spots: Sequence[HotSpot], statements: Sequence[DbTime], *, top: int = 25
+) -> list[CodeOrDbTime]:
     """One list like the study's figures: monitoring functions (CPU self time) beside DB
     statements (self time), sorted by seconds."""
-    rows: list[dict[str, Any]] = [
-        {"kind": "cpu", "name": s.function, "where": s.location, "seconds": s.self_s} for s in spots
-    ]
-    rows += [
-        {
-            "kind": "db",
-            "name": str(st.get("label")),
-            "where": str(st.get("sql", ""))[:120],
-            "seconds": float(st.get("total_s", 0.0)),
-            "calls": int(st.get("calls", 0)),
-        }
-        for st in statements
-    ]
-    rows.sort(key=lambda row: row["seconds"], reverse=True)
+    rows = [CodeOrDbTime("cpu", s.function, s.location, s.self_s) for s in spots]
+    rows += [CodeOrDbTime("db", st.label, st.sql[:120], st.total_s, st.calls) for st in statements]
+    rows.sort(key=lambda row: row.seconds, reverse=True)
     return rows[:top]

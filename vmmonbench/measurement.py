@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from vmmonbench.configuration import Configuration, FetchMode
 from vmmonbench.cpuprofile import ProfilingSession
 from vmmonbench.db import pgstat
 from vmmonbench.db.database import Database
 from vmmonbench.db.floor import measure_floor
+from vmmonbench.db.profiler import StatementStats
 from vmmonbench.freshdb import FreshDatabases
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.commands import schedule_commands
@@ -21,8 +23,22 @@ from vmmonbench.monitor.consistency import ConsistencyReport, check_consistency
 from vmmonbench.monitor.core import MonitoringCore
 from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
+from vmmonbench.monitor.samples import CycleKind, CycleSample
 from vmmonbench.monitor.scheduler import Scheduler
 from vmmonbench.progress import Progress
+from vmmonbench.result_records import (
+    Consistency,
+    CpuProfile,
+    CycleRecord,
+    FaultsSeen,
+    Floor,
+    MemoryTrace,
+    RunSummary,
+    ServerCheck,
+    ServerStatement,
+    StatementRecord,
+    WorldChanges,
+)
 from vmmonbench.results import RunResult, RunStatus
 from vmmonbench.run_summary import floor_writes, summarize_commands, summarize_run
 from vmmonbench.workload import Workload
@@ -54,12 +70,6 @@ class RunContext:
 def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
     """Measure one configuration from a fresh database; the result also when stopped early."""
     started = time.perf_counter()
-    result = RunResult(
-        label=config.label,
-        lock=config.lock.value,
-        fetch=config.fetch.value,
-        optimizations=config.sorted_optimizations(),
-    )
     # every configuration starts from the same truth: reset before population (which polls the
     # hosts) and again after it if it did, so each configuration sees the same reports
     _reset_hosts(ctx.controls)
@@ -70,7 +80,6 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
     server_check = pgstat.pg_stat_statements_status(db.engine)
     # the server's counts before the measured phase: the cross-check takes what came after
     server_before = pgstat.snapshot(db.engine) if server_check is None else []
-    result.server_statements = {"available": False, "reason": server_check}
     clock = WarpClock()
     core = MonitoringCore(
         config,
@@ -82,12 +91,11 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
         monitoring_threads=ctx.monitoring_threads,
     )
     try:
-        _measure(config, core, db, ctx, result, server_before)
+        result = _measure(config, core, db, ctx, server_check, server_before)
     finally:
         core.close()
         db.close()
-    result.wall_s = time.perf_counter() - started
-    return result
+    return replace(result, wall_s=time.perf_counter() - started)
 
 
 def _reset_hosts(controls: Mapping[str, HostClient]) -> None:
@@ -100,9 +108,9 @@ def _measure(
     core: MonitoringCore,
     db: Database,
     ctx: RunContext,
-    result: RunResult,
+    server_check: str | None,
     server_before: Sequence[pgstat.ServerStatement],
-) -> None:
+) -> RunResult:
     w = ctx.workload
     vm_hosts = [(vm, host) for host, vms in ctx.vms_by_host.items() for vm in vms]
     core.start()
@@ -133,30 +141,31 @@ def _measure(
     profiler = db.profiler
     assert profiler is not None
     statements = profiler.statements()
-    if server_available(result):
+    server = ServerCheck(available=False, reason=server_check)
+    if server_check is None:
         # the server's view of the same moment: settling would add statements of its own
-        result.server_statements = {
-            "available": True,
-            "reason": None,
-            "statements": pgstat.cross_check(
-                statements, pgstat.since(pgstat.snapshot(db.engine), server_before)
+        server = ServerCheck(
+            available=True,
+            statements=msgspec.convert(
+                pgstat.cross_check(
+                    statements, pgstat.since(pgstat.snapshot(db.engine), server_before)
+                ),
+                tuple[ServerStatement, ...],
             ),
-        }
+        )
     stopped = ctx.stop.is_set()
-    samples = list(core.recorder.samples)
+    cycles = tuple(cycle_record(s) for s in sorted(core.recorder.samples, key=lambda s: s.start_s))
     commands = summarize_commands(list(core.recorder.commands))
     counters = core.collect_counters()
-    result.statements = [s.to_dict() for s in statements]
-    result.cycles = [s.to_dict() for s in sorted(samples, key=lambda s: s.start_s)]
-    result.commands = commands
-    result.summary = summarize_run(
-        samples,
+    records = tuple(statement_record(s) for s in statements)
+    summary = summarize_run(
+        cycles,
         # the span the work really covered: cycles still running at the end finish inside it
         simulated_s=ended_at if not stopped else min(ended_at, w.duration_s),
         hosts=len(core.hosts),
         db_time_s=profiler.total_time_s,
         statements=profiler.total_calls,
-        command_wait_p99_s=float(commands["wait_p99_s"]),
+        command_wait_p99_s=commands.wait_p99_s,
         counters={
             "events_received": counters.events_received,
             "events_ignored": counters.events_ignored,
@@ -164,28 +173,76 @@ def _measure(
             "reconnects": counters.reconnects,
         },
     )
-    result.world = {
-        "status_changes": world.counters.status_changes,
-        "device_changes": world.counters.device_changes,
-        "failures": world.counters.failures[:10],
-        "expected_events_lost": core.scheduler.expected_events_lost,
-    }
-    result.faults = _faults_seen(ctx.controls, result)
-    result.memory = {"rss_samples": _thin(memory, MEMORY_SAMPLES), "rss_end_bytes": rss_bytes()}
-    if ctx.profiling is not None:
-        result.cpu_profile = ctx.profiling.stop(result.statements)
+    result = RunResult(
+        label=config.label,
+        lock=config.lock.value,
+        fetch=config.fetch.value,
+        optimizations=tuple(config.sorted_optimizations()),
+        summary=summary,
+        statements=records,
+        cycles=cycles,
+        commands=commands,
+        server_statements=server,
+        world=WorldChanges(
+            status_changes=world.counters.status_changes,
+            device_changes=world.counters.device_changes,
+            failures=tuple(world.counters.failures[:10]),
+            expected_events_lost=core.scheduler.expected_events_lost,
+        ),
+        faults=_faults_seen(ctx.controls, summary, cycles),
+        memory=MemoryTrace(
+            rss_samples=tuple(_thin(memory, MEMORY_SAMPLES)), rss_end_bytes=rss_bytes()
+        ),
+        cpu_profile=ctx.profiling.stop(records) if ctx.profiling is not None else CpuProfile(),
+    )
     if stopped:
         failure = ctx.failure()
-        result.status = RunStatus.FAILED if failure else RunStatus.INTERRUPTED
-        result.error = failure
-        result.consistency = {"checked": False, "reason": "run stopped before the end"}
-        return
-    _settle_and_check(core, db, ctx.controls, result)
+        return replace(
+            result,
+            status=RunStatus.FAILED if failure else RunStatus.INTERRUPTED,
+            error=failure,
+            consistency=Consistency(checked=False, reason="run stopped before the end"),
+        )
+    return _settle_and_check(core, db, ctx.controls, result)
 
 
-def server_available(result: RunResult) -> bool:
-    """Whether this configuration's database offers the pg_stat_statements cross-check."""
-    return result.server_statements.get("reason") is None
+def statement_record(stats: StatementStats) -> StatementRecord:
+    """The results record of one profiled statement."""
+    return StatementRecord(
+        label=stats.label,
+        sql=stats.sql,
+        calls=stats.calls,
+        rows=stats.rows,
+        total_s=stats.total_s,
+        mean_s=stats.mean_s,
+        p50_s=stats.p50_s,
+        p95_s=stats.p95_s,
+        p99_s=stats.p99_s,
+        max_s=stats.max_s,
+        share=stats.share,
+        kind=stats.kind,
+    )
+
+
+def cycle_record(sample: CycleSample) -> CycleRecord:
+    """The results record of one measured cycle."""
+    return CycleRecord(
+        kind=CycleKind(sample.kind),
+        host=sample.host,
+        start_s=sample.start_s,
+        duration_s=sample.duration_s,
+        db_time_s=sample.db_time_s,
+        statements=sample.statements,
+        rows_read=sample.rows_read,
+        rows_written=sample.rows_written,
+        vms_analysed=sample.vms_analysed,
+        vms_skipped=sample.vms_skipped,
+        vms_changed=sample.vms_changed,
+        rpc_calls=sample.rpc_calls,
+        rpc_bytes=sample.rpc_bytes,
+        skipped=sample.skipped,
+        failed=sample.failed,
+    )
 
 
 def _run_simulation(
@@ -223,7 +280,9 @@ def _watch(
         ctx.progress.update(now, sum(1 for s in core.recorder.samples if s.kind == "stats"))
 
 
-def _faults_seen(controls: Mapping[str, HostClient], result: RunResult) -> dict[str, Any]:
+def _faults_seen(
+    controls: Mapping[str, HostClient], summary: RunSummary, cycles: Sequence[CycleRecord]
+) -> FaultsSeen:
     injected: dict[str, int] = {}
     for client in controls.values():
         try:
@@ -232,21 +291,20 @@ def _faults_seen(controls: Mapping[str, HostClient], result: RunResult) -> dict[
             continue  # a dead host is reported by the watcher; its counts are lost with it
         for kind, count in (stats.get("faults") or {}).items():
             injected[kind] = injected.get(kind, 0) + int(count)
-    summary = result.summary
-    failures = sorted({str(c["failed"]) for c in result.cycles if c.get("failed")})
-    return {
-        "injected": injected,
-        "failed_cycles": summary.failed_cycles,
-        "reconnects": summary.reconnects,
-        "events_ignored": summary.events_ignored,
-        "vms_lost": summary.vms_lost,
-        "failures": failures[:10],
-    }
+    failures = sorted({c.failed for c in cycles if c.failed})
+    return FaultsSeen(
+        injected=injected,
+        failed_cycles=summary.failed_cycles,
+        reconnects=summary.reconnects,
+        events_ignored=summary.events_ignored,
+        vms_lost=summary.vms_lost,
+        failures=tuple(failures[:10]),
+    )
 
 
 def _settle_and_check(
     core: MonitoringCore, db: Database, controls: Mapping[str, HostClient], result: RunResult
-) -> None:
+) -> RunResult:
     # Inputs have stopped. If the DB already matches the hosts' truth, the run's own last
     # cycles converged; otherwise one more statistics cycle per host (the configuration's own
     # rules) must bring it there, and what still differs after it is reported.
@@ -257,17 +315,21 @@ def _settle_and_check(
     before = _consistency(db, controls)
     settle = core.settle() if before.divergent_vms else []
     after = _consistency(db, controls) if settle else before
-    result.consistency = {
-        **after.to_dict(),
-        "checked": True,
-        "divergent_before_settle": before.divergent_vms,
-        "settle_cycles": len(settle),
-        "settle_failed": [s.failed for s in settle if s.failed],
-    }
-    writes, write_s = floor_writes(
-        core.rules, result.statements, result.summary.cycles.get("stats", 0)
+    consistency = Consistency(
+        checked=True,
+        checked_vms=after.checked_vms,
+        divergent_vms=after.divergent_vms,
+        reasons=dict(after.reasons),
+        examples=tuple(after.examples),
+        divergent_before_settle=before.divergent_vms,
+        settle_cycles=len(settle),
+        settle_failed=tuple(s.failed for s in settle if s.failed),
     )
-    result.floor = {**measure_floor(db.engine, writes), "write_s_per_stats_cycle": write_s}
+    writes, write_s = floor_writes(core.rules, result.statements, result.summary.cycles.stats)
+    floor = msgspec.convert(
+        {**measure_floor(db.engine, writes), "write_s_per_stats_cycle": write_s}, Floor
+    )
+    return replace(result, consistency=consistency, floor=floor)
 
 
 def _consistency(db: Database, controls: Mapping[str, HostClient]) -> ConsistencyReport:

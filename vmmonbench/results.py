@@ -1,4 +1,4 @@
-"""Results of a run: plain dataclasses, versioned JSON, atomic save, strict load.
+"""Results of a run: typed records, versioned JSON, atomic save, strict load.
 
 Format history (bump FORMAT_VERSION and add a line when a loader could misread old files):
   1: first format (2026-11): runs with summary, statements, raw cycles, commands, consistency.
@@ -9,171 +9,165 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 from vmmonbench import __version__
 from vmmonbench.errors import ResultsFormatError
+from vmmonbench.inputs import MIB, read_bounded
+from vmmonbench.result_records import (
+    CommandWaits,
+    Consistency,
+    CpuProfile,
+    CycleRecord,
+    DatabaseInfo,
+    Environment,
+    FaultsSeen,
+    Floor,
+    MemoryTrace,
+    RunExtras,
+    RunStatus,
+    RunSummary,
+    ServerCheck,
+    StatementRecord,
+    WorldChanges,
+)
 
 FORMAT_VERSION = 1
 FORMAT_HISTORY = "1: first format (2026-11): runs with summary, statements, raw cycles, commands"
+# A run of hours over many hosts stays far below this; anything larger is not ours, or hostile.
+MAX_RESULTS_BYTES = 256 * MIB
+
+__all__ = ["FORMAT_VERSION", "Results", "RunResult", "RunStatus", "RunSummary", "write_atomic"]
 
 
-class RunStatus:
-    """Values of `status` at the top level and per run."""
-
-    COMPLETE = "complete"
-    INTERRUPTED = "interrupted"
-    FAILED = "failed"
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """Headline figures of one configuration (times in seconds)."""
-
-    simulated_s: float = 0.0
-    hosts: int = 1
-    cycles: dict[str, int] = field(default_factory=dict)
-    effective_stats_period_s: float | None = None
-    stats_cycle_s: float = 0.0
-    busy_s: float = 0.0
-    utilization: float = 0.0
-    db_time_s: float = 0.0
-    monitoring_db_time_s: float = 0.0
-    db_time_per_stats_cycle_s: float = 0.0
-    statements: int = 0
-    statements_per_stats_cycle: float = 0.0
-    rows_written: int = 0
-    rows_written_per_stats_cycle: float = 0.0
-    rpc_calls: int = 0
-    rpc_bytes: int = 0
-    vms_skipped: int = 0
-    cycles_skipped: int = 0
-    failed_cycles: int = 0
-    events_received: int = 0
-    events_ignored: int = 0
-    vms_lost: int = 0
-    reconnects: int = 0
-    command_wait_p99_s: float = 0.0
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """Everything measured for one configuration."""
 
     label: str
     lock: str
     fetch: str
-    optimizations: list[str]
-    status: str = RunStatus.COMPLETE
+    optimizations: tuple[str, ...]
+    status: RunStatus = RunStatus.COMPLETE
     summary: RunSummary = field(default_factory=RunSummary)
-    statements: list[dict[str, Any]] = field(default_factory=list)
-    cycles: list[dict[str, Any]] = field(default_factory=list)
-    commands: dict[str, Any] = field(default_factory=dict)
-    consistency: dict[str, Any] = field(default_factory=dict)
-    floor: dict[str, Any] = field(default_factory=dict)
-    server_statements: dict[str, Any] = field(default_factory=dict)
-    cpu_profile: dict[str, Any] = field(default_factory=dict)
-    world: dict[str, Any] = field(default_factory=dict)
-    faults: dict[str, Any] = field(default_factory=dict)
-    memory: dict[str, Any] = field(default_factory=dict)
+    statements: tuple[StatementRecord, ...] = ()
+    cycles: tuple[CycleRecord, ...] = ()
+    commands: CommandWaits = field(default_factory=CommandWaits)
+    consistency: Consistency = field(default_factory=Consistency)
+    floor: Floor = field(default_factory=Floor)
+    server_statements: ServerCheck = field(default_factory=ServerCheck)
+    cpu_profile: CpuProfile = field(default_factory=CpuProfile)
+    world: WorldChanges = field(default_factory=WorldChanges)
+    faults: FaultsSeen = field(default_factory=FaultsSeen)
+    memory: MemoryTrace = field(default_factory=MemoryTrace)
     wall_s: float = 0.0
     error: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        """Rebuild from `asdict` output (unknown keys kept out, missing ones defaulted)."""
-        known = {f for f in cls.__dataclass_fields__ if f != "summary"}
-        summary_fields = RunSummary.__dataclass_fields__
-        summary = RunSummary(
-            **{k: v for k, v in (data.get("summary") or {}).items() if k in summary_fields}
-        )
-        return cls(summary=summary, **{k: v for k, v in data.items() if k in known})
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Results:
-    """One results.json: environment, workload, and a RunResult per configuration."""
+    """One results.json: environment, workload, and a RunResult per configuration.
 
-    workload: dict[str, Any]
-    environment: dict[str, Any] = field(default_factory=dict)
-    database: dict[str, Any] = field(default_factory=dict)
-    runs: list[RunResult] = field(default_factory=list)
-    status: str = RunStatus.COMPLETE
-    failure: str | None = None
-    notes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    vmmonbench_version: str = __version__
+    The fields are the file's keys in the file's order; `workload` keeps every parameter as
+    the workload wrote it (compare checks them key by key).
+    """
+
     format_version: int = FORMAT_VERSION
+    format_history: str = FORMAT_HISTORY
+    vmmonbench_version: str = __version__
+    created: str = field(default_factory=_now)
+    status: RunStatus = RunStatus.COMPLETE
+    workload: Mapping[str, Any]
+    environment: Environment = field(default_factory=Environment)
+    database: DatabaseInfo = field(default_factory=DatabaseInfo)
+    runs: tuple[RunResult, ...]
+    failure: str | None = None
+    notes: tuple[str, ...] = ()
+    extra: RunExtras = field(default_factory=RunExtras)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data, format version and history first."""
-        data = asdict(self)
-        ordered = {
-            "format_version": self.format_version,
-            "format_history": FORMAT_HISTORY,
-            "vmmonbench_version": self.vmmonbench_version,
-            "created": self.created,
-            "status": self.status,
-        }
-        ordered.update({k: v for k, v in data.items() if k not in ordered})
-        return ordered
+    @property
+    def workload_name(self) -> str:
+        """The workload's name ('?' when the file has none)."""
+        name = self.workload.get("name")
+        return name if isinstance(name, str) and name else "?"
+
+    def run(self, label: str) -> RunResult | None:
+        """The run with this label, if any."""
+        return next((run for run in self.runs if run.label == label), None)
 
     def to_json(self) -> bytes:
-        """Indented JSON bytes."""
-        return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
+        """Indented JSON bytes, format version and history first."""
+        return msgspec.json.format(_ENCODER.encode(_ordered(self)), indent=2)
 
     def save(self, path: Path) -> None:
         """Write atomically: a temp file in the same folder, fsync, then rename over `path`."""
         write_atomic(path, self.to_json())
 
     @classmethod
-    def from_dict(cls, data: Any, *, source: str = "results") -> Results:
-        """Validate and rebuild; raises ResultsFormatError with what to do."""
-        if not isinstance(data, dict):
-            raise ResultsFormatError(f"{source}: not a vmmonbench results object")
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise ResultsFormatError(
-                f"{source}: results format_version {version!r} is not supported by vmmonbench "
-                f"{__version__} (which reads version {FORMAT_VERSION}); re-run the workload "
-                "or use the vmmonbench version that wrote it"
-            )
-        if not isinstance(data.get("workload"), dict) or not isinstance(data.get("runs"), list):
-            raise ResultsFormatError(f"{source}: missing 'workload' or 'runs'")
+    def from_json(cls, raw: bytes, *, source: str = "results") -> Results:
+        """Parse and check a results file's bytes; ResultsFormatError says what is wrong."""
         try:
-            runs = [RunResult.from_dict(run) for run in data["runs"]]
-        except (TypeError, AttributeError) as exc:
-            raise ResultsFormatError(f"{source}: malformed run entry ({exc})") from None
-        fields = cls.__dataclass_fields__
-        values = {k: v for k, v in data.items() if k in fields and k != "runs"}
-        return cls(runs=runs, **values)
+            header = msgspec.json.decode(raw, type=_Header)
+        except msgspec.ValidationError:  # valid JSON, but not an object
+            raise ResultsFormatError(f"{source}: not a vmmonbench results object") from None
+        except msgspec.DecodeError as exc:
+            raise ResultsFormatError(
+                f"{source} is not valid JSON (truncated or not a results file): {exc}"
+            ) from None
+        if header.format_version != FORMAT_VERSION or isinstance(header.format_version, bool):
+            raise ResultsFormatError(
+                f"{source}: results format_version {header.format_version!r} is not supported "
+                f"by vmmonbench {__version__} (which reads version {FORMAT_VERSION}); re-run "
+                "the workload or use the vmmonbench version that wrote it"
+            )
+        try:
+            return _DECODER.decode(raw)
+        except msgspec.ValidationError as exc:
+            raise ResultsFormatError(f"{source}: not a valid results file: {exc}") from None
 
     @classmethod
     def load(cls, path: Path) -> Results:
-        """Read a results file; truncated, non-JSON or foreign files are a ResultsFormatError."""
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ResultsFormatError(f"results file {path} does not exist") from None
-        except OSError as exc:
-            raise ResultsFormatError(f"cannot read results file {path}: {exc.strerror}") from None
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise ResultsFormatError(
-                f"{path} is not valid JSON (truncated or not a results file): {exc}"
-            ) from None
-        return cls.from_dict(data, source=str(path))
+        """Read a results file: a regular file of a sane size, valid JSON, every field typed."""
+        raw = read_bounded(path, what="results file", limit_bytes=MAX_RESULTS_BYTES)
+        return cls.from_json(raw, source=str(path))
 
-    def run(self, label: str) -> RunResult | None:
-        """The run with this label, if any."""
-        return next((run for run in self.runs if run.label == label), None)
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    format_version: Any = None
+
+
+def _ordered(results: Results) -> Results:
+    # a file always says which format it is in, whoever built the record
+    return replace(results, format_history=FORMAT_HISTORY)
+
+
+def _encode_extra(value: Any) -> Any:
+    # numpy scalars reach the records through statistics; JSON takes their Python value
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    raise NotImplementedError(f"cannot store {type(value).__name__} in results.json")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_encode_extra)
+_DECODER = msgspec.json.Decoder(Results)
+
+
+def to_builtins(results: Results) -> dict[str, Any]:
+    """The results as plain JSON-able data (what `to_json` writes)."""
+    data: dict[str, Any] = msgspec.to_builtins(_ordered(results), enc_hook=_encode_extra)
+    return data
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from vmmonbench import inventory
 from vmmonbench.configuration import Configuration
 from vmmonbench.cpuprofile import CpuProfiler, ProfilingSession
@@ -31,6 +33,7 @@ from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
 from vmmonbench.progress import Progress, SilentProgress
 from vmmonbench.protocol import WireProtocol, max_reply_bytes
+from vmmonbench.result_records import DatabaseInfo, Environment, FakeHostsInfo
 from vmmonbench.results import Results, RunStatus
 from vmmonbench.workload import Workload, to_toml
 
@@ -63,7 +66,9 @@ class Runner:
         self.workload = options.workload
         self.progress = progress or SilentProgress()
         self.database = RunDatabase(options.db_url, options.out_dir)
-        self.results = Results(workload=self.workload.to_dict(), environment=_environment())
+        self.results = Results(
+            workload=self.workload.to_dict(), environment=_environment(), runs=()
+        )
         self._hosts: FakeHostProcesses | RemoteHosts | None = None
         self._failure: str | None = None
         self._profiling: ProfilingSession | None = None
@@ -80,14 +85,13 @@ class Runner:
         with self.database:
             self._record_database()
             self._run_with_database(hosts_file)
-        self.results.extra["runner_peak_rss_bytes"] = _peak_rss_bytes()
+        self._extra(runner_peak_rss_bytes=_peak_rss_bytes())
         if self._profiling is not None:
-            self.results.extra["cpu_profile"] = self._profiling.status
+            self._extra(cpu_profile=self._profiling.status)
         if self._failure is not None:
-            self.results.status = RunStatus.FAILED
-            self.results.failure = self._failure
+            self.results = replace(self.results, status=RunStatus.FAILED, failure=self._failure)
         elif self.options.stop.is_set():
-            self.results.status = RunStatus.INTERRUPTED
+            self.results = replace(self.results, status=RunStatus.INTERRUPTED)
         return self.results
 
     def _run_with_database(self, hosts_file: Path) -> None:
@@ -97,14 +101,16 @@ class Runner:
             endpoints = self._hosts.start()
             self._adopt_remote_inventory(endpoints)
             (out / "workload.toml").write_text(to_toml(self.workload))
-            self.results.extra["fake_hosts"] = {
-                "processes": self._hosts.processes,
-                "endpoints": [f"{e.address}:{e.port}" for e in endpoints],
-                "remote": bool(self.options.connect),
-                "protocol": str(self.options.wire),
-            }
+            fake_hosts = FakeHostsInfo(
+                processes=self._hosts.processes,
+                endpoints=tuple(f"{e.address}:{e.port}" for e in endpoints),
+                remote=bool(self.options.connect),
+                protocol=str(self.options.wire),
+            )
+            self._extra(fake_hosts=fake_hosts)
             self._run_configurations(endpoints)
-            self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._hosts.peak_rss_bytes()
+            peak = tuple(self._hosts.peak_rss_bytes())
+            self._extra(fake_hosts=replace(fake_hosts, peak_rss_bytes=peak))
         except RunFailedError as exc:
             self._fail(exc.message)
         except HostCallError as exc:
@@ -118,6 +124,9 @@ class Runner:
         finally:
             self._hosts.stop()
             hosts_file.unlink(missing_ok=True)
+
+    def _extra(self, **changes: Any) -> None:
+        self.results = replace(self.results, extra=replace(self.results.extra, **changes))
 
     def _start_hosts(self, hosts_file: Path) -> FakeHostProcesses | RemoteHosts:
         if self.options.connect:
@@ -141,13 +150,14 @@ class Runner:
             disks=served.disks,
             seed=served.seed,
         )
+        notes = self.results.notes
         if adopted != self.workload:
-            self.results.notes.append(
+            notes += (
                 f"inventory taken from the connected fake hosts: {len(endpoints)} hosts x "
-                f"{served.vms} VMs, {served.vnics} vNICs, {served.disks} disks, seed {served.seed}"
+                f"{served.vms} VMs, {served.vnics} vNICs, {served.disks} disks, seed {served.seed}",
             )
         self.workload = adopted
-        self.results.workload = adopted.to_dict()
+        self.results = replace(self.results, workload=adopted.to_dict(), notes=notes)
 
     def _fail(self, reason: str) -> None:
         if self._failure is None:
@@ -159,12 +169,20 @@ class Runner:
 
     def _record_database(self) -> None:
         described = self.database.describe()
-        self.results.database = described
-        self.results.environment["db_dialect"] = described["dialect"]
-        self.results.environment["db_server"] = described["server"]
-        self.results.environment["db_server_version"] = described["server_version"]
-        if "caveat" in described:
-            self.results.notes.append(described["caveat"])
+        notes = self.results.notes
+        if described.get("caveat"):
+            notes += (described["caveat"],)
+        self.results = replace(
+            self.results,
+            database=msgspec.convert(described, DatabaseInfo),
+            environment=replace(
+                self.results.environment,
+                db_dialect=described["dialect"],
+                db_server=described["server"],
+                db_server_version=described["server_version"],
+            ),
+            notes=notes,
+        )
 
     def _run_configurations(self, endpoints: list[HostEndpoint]) -> None:
         w = self.workload
@@ -209,8 +227,8 @@ class Runner:
                     config.label, number, total, self.workload.duration_s
                 )
                 result = measure_configuration(config, ctx)
-                self.results.runs.append(result)
-                self.results.extra["population_s"] = databases.population_s
+                self.results = replace(self.results, runs=(*self.results.runs, result))
+                self._extra(population_s=databases.population_s)
                 self.progress.configuration_done(result)
                 if self.options.on_results is not None:
                     self.options.on_results(self.results)
@@ -234,15 +252,15 @@ def _peak_rss_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
-def _environment() -> dict[str, Any]:
-    return {
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "hostname": platform.node(),
-    }
+def _environment() -> Environment:
+    return Environment(
+        python=sys.version.split()[0],
+        implementation=platform.python_implementation(),
+        platform=platform.platform(),
+        machine=platform.machine(),
+        cpu_count=os.cpu_count(),
+        hostname=platform.node(),
+    )
 
 
 def default_out_dir(workload_name: str, now: datetime | None = None) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from math import comb
 from typing import Final, TypeAlias
 
@@ -31,10 +31,6 @@ class Summary:
     p95: float
     p99: float
     max: float
-
-    def to_dict(self) -> dict[str, float | int]:
-        """Plain JSON-able mapping of every field."""
-        return asdict(self)
 
 
 _SUMMARY_QS = np.array([50.0, 95.0, 99.0])

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,9 +72,10 @@ class CapacityModel:
     saturation_vms: float | None  # processing per cycle reaches the statistics interval
     half_utilization_vms: float | None  # utilization passes 50 %
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for sweep.json."""
-        return asdict(self)
+    @property
+    def sizes(self) -> str:
+        """The VM counts measured: '50, 100, 200'."""
+        return ", ".join(f"{p.vms:,}" for p in self.points)
 
 
 def capacity_model(label: str, hosts: int, points: Sequence[ScalingPoint]) -> CapacityModel:

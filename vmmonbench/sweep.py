@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from vmmonbench import __version__
 from vmmonbench.configuration import Configuration
 from vmmonbench.errors import BadInputError
 from vmmonbench.progress import Progress
-from vmmonbench.results import Results, RunStatus, write_atomic
+from vmmonbench.results import Results, RunStatus
 from vmmonbench.runner import RunOptions, run_workload
 from vmmonbench.scaling import CapacityModel, ScalingPoint, capacity_model
+from vmmonbench.sweep_results import SizeRun, SweepResult
 from vmmonbench.workload import Workload
 
-SWEEP_FORMAT_VERSION = 1
 MAX_SIZES = 20
 
 
@@ -52,26 +47,6 @@ class SweepOptions:
     on_results: Callable[[Results, Path], None] | None = None  # each size's results and folder
 
 
-@dataclass(slots=True)
-class SweepResult:
-    """Every size's run (a results.json each) and the fitted capacity models."""
-
-    workload: dict[str, Any]
-    sizes: list[int]
-    hosts: list[int]
-    runs: list[dict[str, Any]] = field(default_factory=list)
-    models: list[dict[str, Any]] = field(default_factory=list)
-    status: str = RunStatus.COMPLETE
-    failure: str | None = None
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    vmmonbench_version: str = __version__
-    format_version: int = SWEEP_FORMAT_VERSION
-
-    def save(self, path: Path) -> None:
-        """Atomic JSON write."""
-        write_atomic(path, orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
-
-
 def size_folder(vms: int, hosts: int) -> str:
     """The folder name of one sweep point."""
     return f"h{hosts}-n{vms}"
@@ -79,9 +54,8 @@ def size_folder(vms: int, hosts: int) -> str:
 
 def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
     """Run every size in turn (stopping early on interrupt or failure) and fit the models."""
-    sweep = SweepResult(
-        workload=options.workload.to_dict(), sizes=options.sizes, hosts=options.hosts
-    )
+    runs: list[SizeRun] = []
+    status, failure = RunStatus.COMPLETE, None
     points: dict[tuple[str, int], list[ScalingPoint]] = {}
     total = len(options.sizes) * len(options.hosts)
     number = 0
@@ -106,30 +80,29 @@ def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
             )
             if options.on_results is not None:
                 options.on_results(results, folder)
-            sweep.runs.append(
-                {
-                    "vms": vms,
-                    "hosts": hosts,
-                    "results": f"{folder.name}/results.json",
-                    "status": results.status,
-                }
-            )
+            runs.append(SizeRun(vms, hosts, f"{folder.name}/results.json", results.status))
             _collect(results, vms, hosts, points)
             if results.status == RunStatus.FAILED:
-                sweep.status = RunStatus.FAILED
-                sweep.failure = results.failure
+                status, failure = RunStatus.FAILED, results.failure
                 options.stop.set()
-    if options.stop.is_set() and sweep.status == RunStatus.COMPLETE:
-        sweep.status = RunStatus.INTERRUPTED
-    sweep.models = [model.to_dict() for model in models_of(points)]
-    return sweep
+    if options.stop.is_set() and status == RunStatus.COMPLETE:
+        status = RunStatus.INTERRUPTED
+    return SweepResult(
+        workload=options.workload.to_dict(),
+        sizes=tuple(options.sizes),
+        hosts=tuple(options.hosts),
+        runs=tuple(runs),
+        models=tuple(models_of(points)),
+        status=status,
+        failure=failure,
+    )
 
 
 def _collect(
     results: Results, vms: int, hosts: int, points: dict[tuple[str, int], list[ScalingPoint]]
 ) -> None:
     for run in results.runs:
-        if run.status != RunStatus.COMPLETE or not run.summary.cycles.get("stats"):
+        if run.status != RunStatus.COMPLETE or not run.summary.cycles.stats:
             continue
         s = run.summary
         points.setdefault((run.label, hosts), []).append(

@@ -88,7 +88,9 @@ def test_without_permission_to_trace_the_run_goes_on_and_says_why(tmp_path: Path
     assert len(messages) == 1
     assert messages[0].startswith("CPU profiles disabled: ")
     assert "CAP_SYS_PTRACE" in messages[0]
-    assert results.extra["cpu_profile"]["available"] is False
+    assert results.extra.cpu_profile is not None
+    assert results.extra.cpu_profile.available is False
     (run,) = results.runs
-    assert run.cpu_profile["available"] is False
-    assert run.summary.cycles["stats"] >= 1
+    assert run.cpu_profile.recorded
+    assert run.cpu_profile.available is False
+    assert run.summary.cycles.stats >= 1

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from vmmonbench.hotspots import MONITORING_CODE, code_vs_db, hot_spots, sample_count
+from vmmonbench.hotspots import MONITORING_CODE, CodeOrDbTime, code_vs_db, hot_spots, sample_count
+from vmmonbench.result_records import StatementRecord
 
 FRAMES = [
     {"name": "main", "file": "/app/vmmonbench/runner.py", "line": 10},
@@ -53,11 +54,12 @@ def test_library_time_is_folded_into_the_project_function_that_called_it() -> No
 def test_code_vs_db_sorts_cpu_and_db_time_together() -> None:
     spots = hot_spots(_profile(), rate_hz=10, attribute_to=MONITORING_CODE)
     statements = [
-        {"label": "UpdateVmDynamic", "sql": "UPDATE vm_dynamic ...", "total_s": 0.35, "calls": 3},
-        {"label": "select 1", "sql": "select ?", "total_s": 0.05, "calls": 900},
+        StatementRecord("UpdateVmDynamic", "UPDATE vm_dynamic ...", calls=3, rows=3, total_s=0.35),
+        StatementRecord("select 1", "select ?", calls=900, rows=900, total_s=0.05),
     ]
     rows = code_vs_db(spots, statements)
-    assert [(r["kind"], r["name"]) for r in rows] == [
+    assert rows[1] == CodeOrDbTime("db", "UpdateVmDynamic", "UPDATE vm_dynamic ...", 0.35, 3)
+    assert [(r.kind, r.name) for r in rows] == [
         ("cpu", "cycle"),
         ("db", "UpdateVmDynamic"),
         ("db", "select 1"),

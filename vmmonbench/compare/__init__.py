@@ -14,10 +14,15 @@ Counts fail on the limit alone. Measured values with raw per-cycle samples (time
 only when the limit is exceeded *and* a two-sided Mann-Whitney U test of the samples gives
 p < alpha (0.05); otherwise their row reads "not significant". Statement times (`total_s`,
 `mean_s`) have no raw samples and are checked on the limit alone.
+
+A value the baseline has and the new results lack fails, and so does every configuration or
+statement of the baseline gone from the new results (unless gone ones are allowed): lost
+results are never an improvement. A given rule that matches nothing is bad input.
 """
 
 from vmmonbench.compare.comparison import (
     COSMETIC_WORKLOAD_KEYS,
+    PRESENCE_RULE,
     TIME_THRESHOLD,
     Comparison,
     compare,
@@ -34,33 +39,22 @@ from vmmonbench.compare.gate_rules import (
     parse_rule,
     parse_rules,
 )
-from vmmonbench.compare.metrics import (
-    STATEMENT_METRICS,
-    SUMMARY_METRICS,
-    Better,
-    Metric,
-    Unit,
-    Verdict,
-)
-from vmmonbench.compare.rows import ConfigurationPair, Row
+from vmmonbench.compare.rows import CONFIGURATION_ROW, ConfigurationPair, Row, Verdict
 from vmmonbench.compare.speedup import speedup_check
 
 __all__ = [
+    "CONFIGURATION_ROW",
     "COSMETIC_WORKLOAD_KEYS",
     "COUNT_RULES",
     "DEFAULT_RULES",
-    "STATEMENT_METRICS",
-    "SUMMARY_METRICS",
+    "PRESENCE_RULE",
     "TIME_RULES",
     "TIME_THRESHOLD",
-    "Better",
     "Check",
     "Comparison",
     "ConfigurationPair",
-    "Metric",
     "Row",
     "Rule",
-    "Unit",
     "Verdict",
     "compare",
     "default_rules",

@@ -7,13 +7,15 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from vmmonbench.compare.gate_rules import Check, Rule, default_rules
-from vmmonbench.compare.metrics import Verdict
 from vmmonbench.compare.rows import (
+    CONFIGURATION_ROW,
     ConfigurationPair,
     Row,
+    Verdict,
     change_text,
     configuration_rows,
     gated_values,
+    gone_statements,
 )
 from vmmonbench.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from vmmonbench.results import Results, RunStatus
@@ -23,6 +25,9 @@ from vmmonbench.sample_stats import DEFAULT_ALPHA
 TIME_THRESHOLD: Final = 0.10
 # Workload keys that name or describe a workload without changing what it does.
 COSMETIC_WORKLOAD_KEYS: Final = frozenset({"name", "description"})
+# The rule text of the checks that every configuration and statement of the baseline is still
+# there: results that lost some cannot pass for results that kept them.
+PRESENCE_RULE: Final = "present"
 
 
 _VERDICT_ORDER: Final = {verdict: index for index, verdict in enumerate(Verdict)}
@@ -45,6 +50,16 @@ class Comparison:
     mismatches: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()  # gated rows that beat the baseline beyond the rule's limit
+    warnings: tuple[str, ...] = ()  # worth knowing, never failing (e.g. different versions)
+    allow_gone: bool = False
+    counts_only: bool = False  # the default rules without the time rules
+
+    @property
+    def rules_text(self) -> str:
+        """'default rules', 'default count rules' or 'N rule(s)'."""
+        if not self.default_rules:
+            return f"{len(self.rules)} rule(s)"
+        return "default count rules" if self.counts_only else "default rules"
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -92,6 +107,8 @@ def compare(
     rules: Sequence[Rule] = (),
     *,
     allow_mismatch: bool = False,
+    allow_gone: bool = False,
+    counts_only: bool = False,
     base_name: str = "baseline",
     new_name: str = "new",
     threshold: float = TIME_THRESHOLD,
@@ -99,9 +116,14 @@ def compare(
 ) -> Comparison:
     """Compare `new` with `base`: rows per configuration, metric and statement, then the gate.
 
-    No `rules` means `default_rules()`. Results of different workloads or database dialects,
-    or of runs that did not complete, raise BadInputError unless `allow_mismatch` (they are
-    then listed in `mismatches`). Results with no configuration in common always raise.
+    No `rules` means `default_rules()` (without the time rules if `counts_only`). Results of
+    different workloads or database dialects, or of runs that did not complete, raise
+    BadInputError unless `allow_mismatch` (they are then listed in `mismatches`). Results with
+    no configuration in common always raise, and so does a given rule that matches nothing (a
+    misspelt label passes nothing silently).
+
+    Every configuration and statement of the baseline must still be in the new results: one
+    that is gone fails the gate unless `allow_gone` (it is then only shown as gone).
     """
     mismatches = incomparabilities(base, new, base_name=base_name, new_name=new_name)
     if mismatches and not allow_mismatch:
@@ -109,7 +131,9 @@ def compare(
             f"{base_name} and {new_name} are not comparable: {'; '.join(mismatches)} "
             "(compare results of the same workload, or allow the mismatch explicitly)"
         )
-    chosen = tuple(rules) if rules else tuple(default_rules())
+    if rules and counts_only:
+        raise BadInputError("counts only chooses the default rules; it cannot go with rules")
+    chosen = tuple(rules) if rules else tuple(default_rules(times=not counts_only))
     notes: list[str] = []
     pairs = _pair_configurations(base, new, notes)
     if not any(pair.verdict is None for pair in pairs):
@@ -118,14 +142,15 @@ def compare(
             f"{labels(base)} vs {labels(new)}"
         )
     rows = [row for pair in pairs for row in configuration_rows(pair, base, new, threshold, alpha)]
-    checks, stale, rows = _apply_rules(chosen, rows, notes, explicit=bool(rules))
+    checks, stale, rows = _apply_rules(chosen, rows, explicit=bool(rules))
+    presence, rows = _presence(rows, allow_gone=allow_gone)
     return Comparison(
         base_name=base_name,
         new_name=new_name,
-        workload=str(new.workload.get("name") or base.workload.get("name") or "?"),
+        workload=new.workload_name if new.workload_name != "?" else base.workload_name,
         configurations=tuple(pairs),
         rows=tuple(rows),
-        checks=tuple(checks),
+        checks=tuple(presence + checks),
         rules=chosen,
         default_rules=not rules,
         threshold=threshold,
@@ -133,6 +158,9 @@ def compare(
         mismatches=tuple(mismatches),
         notes=tuple(notes),
         stale=tuple(stale),
+        warnings=tuple(_warnings(base, new, base_name=base_name, new_name=new_name)),
+        allow_gone=allow_gone,
+        counts_only=counts_only,
     )
 
 
@@ -155,15 +183,27 @@ def incomparabilities(
     for name, results in ((base_name, base), (new_name, new)):
         if results.status != RunStatus.COMPLETE:
             problems.append(f"{name} is not a complete run (status {results.status})")
+        unfinished = [run.label for run in results.runs if run.status != RunStatus.COMPLETE]
+        if unfinished and results.status == RunStatus.COMPLETE:
+            problems.append(f"{name} has configurations that did not complete: {unfinished}")
     return problems
 
 
+def _warnings(base: Results, new: Results, *, base_name: str, new_name: str) -> list[str]:
+    if base.vmmonbench_version == new.vmmonbench_version:
+        return []
+    return [
+        f"{base_name} was written by vmmonbench {base.vmmonbench_version} and {new_name} by "
+        f"{new.vmmonbench_version}: a change of the tool can move figures too"
+    ]
+
+
 def _dialect(results: Results) -> str | None:
-    value = results.environment.get("db_dialect") or results.database.get("dialect")
-    return str(value) if value else None
+    return results.environment.db_dialect or results.database.dialect or None
 
 
 def labels(results: Results) -> str:
+    """The configuration labels of `results`, comma-separated."""
     return ", ".join(run.label for run in results.runs) or "(none)"
 
 
@@ -189,7 +229,7 @@ def _pair_configurations(base: Results, new: Results, notes: list[str]) -> list[
 
 
 def _apply_rules(
-    rules: Sequence[Rule], rows: list[Row], notes: list[str], *, explicit: bool
+    rules: Sequence[Rule], rows: list[Row], *, explicit: bool
 ) -> tuple[list[Check], list[str], list[Row]]:
     checks: list[Check] = []
     failures: dict[int, list[str]] = {}
@@ -201,19 +241,58 @@ def _apply_rules(
                 continue
             matched = True
             check = rule.check(row)
-            values = gated_values(row)
-            if check is None or values is None:
+            if check is None:
                 continue
             checks.append(check)
             if check.failed:
                 failures.setdefault(index, []).append(check.explanation)
-            beaten = row.verdict in {Verdict.IMPROVED, Verdict.GONE}
-            if beaten and rule.exceeded(*values, improving=True):
+            values = gated_values(row)
+            # only a value measured on both sides can beat the baseline: gone is no improvement
+            if (
+                values is not None
+                and row.verdict is Verdict.IMPROVED
+                and rule.exceeded(*values, improving=True)
+            ):
                 stale.setdefault(index, change_text(row, *values))
         if explicit and not matched:
-            notes.append(f"rule {rule.text!r} matched no row of this comparison")
+            raise BadInputError(
+                f"rule {rule.text!r} matches nothing in these results ({_scope(rule)})"
+            )
     updated = [
         replace(row, failures=tuple(failures[index])) if index in failures else row
         for index, row in enumerate(rows)
     ]
     return checks, list(stale.values()), updated
+
+
+def _scope(rule: Rule) -> str:
+    where = (
+        f"configurations matching {rule.configuration!r}"
+        if rule.configuration
+        else "any configuration"
+    )
+    if rule.statement is not None:
+        return f"no statement matching {rule.statement!r} with {rule.metric} in {where}"
+    return f"no {rule.metric} value in {where}"
+
+
+def _presence(rows: list[Row], *, allow_gone: bool) -> tuple[list[Check], list[Row]]:
+    """A failed check per configuration or statement of the baseline gone from the new results,
+    marked on the configuration's row or the statement's first row."""
+    if allow_gone:
+        return [], rows
+    gone = [r for r in rows if r.metric == CONFIGURATION_ROW and r.verdict is Verdict.GONE]
+    gone += gone_statements(rows)
+    checks: dict[int, Check] = {}
+    for row in gone:
+        what = "configuration" if row.statement is None else f"statement {row.statement}"
+        why = f"{row.configuration}: {what} gone from the new results"
+        subject = row.statement or CONFIGURATION_ROW
+        checks[id(row)] = Check(PRESENCE_RULE, row.configuration, subject, True, why)
+    updated = [
+        replace(row, failures=(*row.failures, checks[id(row)].explanation))
+        if id(row) in checks
+        else row
+        for row in rows
+    ]
+    return list(checks.values()), updated

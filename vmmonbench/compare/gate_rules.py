@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Final
 
-from vmmonbench.compare.metrics import STATEMENT_METRICS, SUMMARY_BY_NAME
+from vmmonbench import units
 from vmmonbench.compare.rows import Row, change_text, gated_values
 from vmmonbench.compare.text import EPSILON, ratio
 from vmmonbench.errors import BadInputError
+from vmmonbench.figures import BY_NAME, STATEMENT_BY_NAME
 
 # Reproducible run to run on a deterministic workload (workloads/gate.toml) on any machine.
 # Per statistics cycle, not per run: a faster monitor fits more cycles into the same simulated
@@ -95,10 +96,18 @@ class Rule:
         return amount < -self.limit - tolerance
 
     def check(self, row: Row) -> Check | None:
-        """Apply the rule to a row it covers; None when the row has nothing to compare."""
+        """Apply the rule to a row it covers; None when the baseline has nothing to compare.
+
+        A value the baseline has and the new results lack fails: a figure that could not be
+        measured any more is never an improvement.
+        """
         values = gated_values(row)
         if values is None:
-            return None
+            if row.baseline is None:
+                return None
+            was = units.text(row.unit, row.baseline)
+            why = f"{row.configuration}: {row.subject} {was} -> missing in the new results"
+            return Check(self.text, row.configuration, row.subject, True, why)
         change = change_text(row, *values)
         verb = "exceeds" if self.increase else "drops beyond"
         failed, why = False, f"{change} within {self.limit_text}"
@@ -122,16 +131,15 @@ def parse_rule(text: str) -> Rule:
             "statement[UpdateVmDynamic].calls:+0, config[*4.1].statements:+0)"
         )
     metric, statement, configuration = match["metric"], match["statement"], match["config"]
-    if statement is not None and metric not in STATEMENT_METRICS:
+    if statement is not None and metric not in STATEMENT_BY_NAME:
         raise BadInputError(
             f"bad rule {text!r}: unknown statement metric {metric!r}; "
-            f"known: {', '.join(STATEMENT_METRICS)}"
+            f"known: {', '.join(STATEMENT_BY_NAME)}"
         )
-    if statement is None and metric not in SUMMARY_BY_NAME:
-        hint = " (per statement: statement[LABEL].METRIC)" if metric in STATEMENT_METRICS else ""
+    if statement is None and metric not in BY_NAME:
+        hint = " (per statement: statement[LABEL].METRIC)" if metric in STATEMENT_BY_NAME else ""
         raise BadInputError(
-            f"bad rule {text!r}: unknown metric {metric!r}{hint}; "
-            f"known: {', '.join(SUMMARY_BY_NAME)}"
+            f"bad rule {text!r}: unknown metric {metric!r}{hint}; known: {', '.join(BY_NAME)}"
         )
     return Rule(
         text=text.strip(),

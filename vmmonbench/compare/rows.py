@@ -1,27 +1,37 @@
-"""Rows of a comparison: one metric of one configuration or statement, baseline beside new."""
+"""Rows of a comparison: one figure of one configuration or statement, baseline beside new."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
-from vmmonbench.compare.metrics import (
-    PER_STATS_CYCLE_SUFFIX,
-    STATEMENT_METRICS,
-    SUMMARY_METRICS,
-    Better,
-    Unit,
-    Verdict,
-)
-from vmmonbench.compare.text import percent_text, ratio, same, show
+from vmmonbench import units
+from vmmonbench.compare.text import percent_text, ratio, same
+from vmmonbench.figures import FIGURES, STATEMENT_FIGURES, Better, stats_cycles
+from vmmonbench.result_records import StatementRecord
 from vmmonbench.results import Results, RunResult
 from vmmonbench.sample_stats import Significance, mann_whitney
+from vmmonbench.units import Unit
+
+
+class Verdict(StrEnum):
+    """What happened to one row between the baseline and the new results."""
+
+    REGRESSED = "regressed"
+    IMPROVED = "improved"
+    NEW = "new"
+    GONE = "gone"
+    NOT_SIGNIFICANT = "not significant"
+    UNCHANGED = "unchanged"
+
+
+CONFIGURATION_ROW = "configuration"  # the metric of the row standing for a whole configuration
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One metric of one configuration (or of one statement in it), baseline beside new."""
+    """One figure of one configuration (or of one statement in it), baseline beside new."""
 
     configuration: str
     metric: str
@@ -31,7 +41,7 @@ class Row:
     verdict: Verdict
     explanation: str
     better: Better = Better.LOWER
-    sampled: bool = False  # the metric has raw per-cycle samples for a significance test
+    sampled: bool = False  # the figure has raw per-cycle samples for a significance test
     statement: str | None = None
     sql: str | None = None
     significance: Significance | None = None
@@ -92,35 +102,36 @@ class ConfigurationPair:
 def configuration_rows(
     pair: ConfigurationPair, base: Results, new: Results, threshold: float, alpha: float
 ) -> list[Row]:
+    """Every figure of one configuration pair, then its statements; one row for a lone side."""
     old = base.run(pair.base) if pair.base is not None else None
     now = new.run(pair.new) if pair.new is not None else None
     if old is None or now is None:
         where = "new results" if pair.verdict is Verdict.NEW else "baseline"
         verdict = pair.verdict or Verdict.NEW
         explanation = f"configuration only in the {where}"
-        return [Row(pair.label, "configuration", Unit.COUNT, None, None, verdict, explanation)]
+        return [Row(pair.label, CONFIGURATION_ROW, Unit.COUNT, None, None, verdict, explanation)]
     rows: list[Row] = []
-    for metric in SUMMARY_METRICS:
-        before, after = metric.value(old), metric.value(now)
+    for figure in FIGURES:
+        before, after = figure.value(old), figure.value(now)
         if before is None and after is None:
             continue
         significance = None
-        if metric.samples is not None:
-            significance = mann_whitney(metric.samples(old), metric.samples(now), alpha=alpha)
-        sampled = metric.samples is not None
+        if figure.samples is not None:
+            significance = mann_whitney(figure.samples(old), figure.samples(now), alpha=alpha)
+        sampled = figure.samples is not None
         verdict, why = _verdict(
-            metric.better, metric.exact, sampled, before, after, significance, threshold
+            figure.better, figure.exact, sampled, before, after, significance, threshold
         )
         rows.append(
             Row(
                 pair.label,
-                metric.name,
-                metric.unit,
+                figure.name,
+                figure.unit,
                 before,
                 after,
                 verdict,
                 why,
-                better=metric.better,
+                better=figure.better,
                 sampled=sampled,
                 significance=significance,
             )
@@ -159,63 +170,82 @@ def _verdict(
 
 
 StatementKey = tuple[str, str]  # (label, normalized SQL)
+StatementPair = tuple[StatementKey | None, StatementKey | None]
 
 
 def _statement_rows(label: str, old: RunResult, now: RunResult, threshold: float) -> list[Row]:
-    before_all, after_all = _statements_by_key(old), _statements_by_key(now)
+    before_all, after_all = statements_by_key(old), statements_by_key(now)
     renamed = _sql_changes(before_all, after_all)
-    pairs: list[tuple[StatementKey | None, StatementKey | None]] = [
+    pairs: list[StatementPair] = [
         (renamed.get(key, key if key in before_all else None), key) for key in after_all
     ]
     taken = set(renamed.values())
     pairs += [(key, None) for key in before_all if key not in after_all and key not in taken]
 
-    def entries(pair: tuple[StatementKey | None, StatementKey | None]) -> tuple[Any, Any]:
+    def entries(pair: StatementPair) -> tuple[StatementRecord | None, StatementRecord | None]:
         return (
             before_all.get(pair[0]) if pair[0] is not None else None,
             after_all.get(pair[1]) if pair[1] is not None else None,
         )
 
-    def weight(pair: tuple[StatementKey | None, StatementKey | None]) -> float:
-        return max(float((entry or {}).get("total_s") or 0.0) for entry in entries(pair))
+    def weight(pair: StatementPair) -> float:
+        return max(entry.total_s if entry else 0.0 for entry in entries(pair))
 
+    old_cycles, new_cycles = stats_cycles(old), stats_cycles(now)
     rows: list[Row] = []
     for pair in sorted(pairs, key=weight, reverse=True):
         before, after = entries(pair)
         key = pair[1] or pair[0]
         assert key is not None
         sql_changed = pair[0] is not None and pair[1] is not None and pair[0] != pair[1]
-        for metric, unit in STATEMENT_METRICS.items():
-            base = _statement_value(before, metric, old.summary.cycles.get("stats", 0))
-            new = _statement_value(after, metric, now.summary.cycles.get("stats", 0))
+        for figure in STATEMENT_FIGURES:
+            base = figure.value(before, old_cycles) if before is not None else None
+            new = figure.value(after, new_cycles) if after is not None else None
+            if before is not None and after is not None and base is None and new is None:
+                continue  # a per-cycle figure of runs without statistics cycles
             verdict, why = _verdict(
-                Better.LOWER, unit is Unit.COUNT, False, base, new, None, threshold
+                Better.LOWER, figure.unit is Unit.COUNT, False, base, new, None, threshold
             )
             if sql_changed:
                 why += "; SQL text changed"
             rows.append(
-                Row(label, metric, unit, base, new, verdict, why, statement=key[0], sql=key[1])
+                Row(
+                    label,
+                    figure.name,
+                    figure.unit,
+                    base,
+                    new,
+                    verdict,
+                    why,
+                    statement=key[0],
+                    sql=key[1],
+                )
             )
     return rows
 
 
-def _statements_by_key(run: RunResult) -> dict[StatementKey, dict[str, Any]]:
+def statements_by_key(run: RunResult) -> dict[StatementKey, StatementRecord]:
     """Statements by (label, normalized SQL); duplicates, should there be any, merged."""
-    merged: dict[StatementKey, dict[str, Any]] = {}
+    merged: dict[StatementKey, StatementRecord] = {}
     for entry in run.statements:
-        key = (str(entry.get("label", "")), str(entry.get("sql", "")))
-        if key not in merged:
-            merged[key] = dict(entry)
+        key = (entry.label, entry.sql)
+        into = merged.get(key)
+        if into is None:
+            merged[key] = entry
             continue
-        into = merged[key]
-        for name in ("calls", "rows", "total_s"):
-            into[name] = (into.get(name) or 0) + (entry.get(name) or 0)
-        into["mean_s"] = into["total_s"] / into["calls"] if into.get("calls") else 0.0
+        calls, total_s = into.calls + entry.calls, into.total_s + entry.total_s
+        merged[key] = replace(
+            into,
+            calls=calls,
+            rows=into.rows + entry.rows,
+            total_s=total_s,
+            mean_s=total_s / calls if calls else 0.0,
+        )
     return merged
 
 
 def _sql_changes(
-    before: Mapping[StatementKey, Any], after: Mapping[StatementKey, Any]
+    before: Mapping[StatementKey, StatementRecord], after: Mapping[StatementKey, StatementRecord]
 ) -> dict[StatementKey, StatementKey]:
     """New key -> baseline key of a statement whose label is unique among the unmatched ones on
     both sides but whose SQL text changed (a column added): the same DAO call, still."""
@@ -229,16 +259,6 @@ def _sql_changes(
     return changes
 
 
-def _statement_value(entry: Mapping[str, Any] | None, name: str, stats_cycles: int) -> float | None:
-    key = name.removesuffix(PER_STATS_CYCLE_SUFFIX)
-    value = entry.get(key) if entry is not None else None
-    if value is None:
-        return None
-    if key == name:
-        return float(value)
-    return float(value) / stats_cycles if stats_cycles else None
-
-
 def gated_values(row: Row) -> tuple[float, float] | None:
     """The values a rule compares: a statement absent on one side ran zero calls and rows."""
     base, new = row.baseline, row.new
@@ -249,9 +269,21 @@ def gated_values(row: Row) -> tuple[float, float] | None:
     return base, new
 
 
+def gone_statements(rows: Sequence[Row]) -> list[Row]:
+    """One row per statement of the baseline that the new results no longer have."""
+    seen: set[tuple[str, str | None, str | None]] = set()
+    gone = []
+    for row in rows:
+        key = (row.configuration, row.statement, row.sql)
+        if row.statement is not None and row.verdict is Verdict.GONE and key not in seen:
+            seen.add(key)
+            gone.append(row)
+    return gone
+
+
 def change_text(row: Row, base: float, new: float) -> str:
-    """`per-vm-lock+event-plus-stats+4.1: UpdateVmDynamic calls 6000 -> 12000 (+100%)`."""
+    """`per-vm-lock+event-plus-stats+4.1: UpdateVmDynamic calls 6,000 -> 12,000 (+100%)`."""
     return (
-        f"{row.configuration}: {row.subject} {show(row.unit, base)} -> {show(row.unit, new)} "
-        f"({percent_text(base, new)})"
+        f"{row.configuration}: {row.subject} {units.text(row.unit, base)} -> "
+        f"{units.text(row.unit, new)} ({percent_text(base, new)})"
     )

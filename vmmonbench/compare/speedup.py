@@ -7,9 +7,8 @@ from statistics import median
 
 from vmmonbench.compare.comparison import labels
 from vmmonbench.compare.gate_rules import Check
-from vmmonbench.compare.metrics import SUMMARY_BY_NAME, SUMMARY_METRICS
-from vmmonbench.compare.text import show
 from vmmonbench.errors import BadInputError
+from vmmonbench.figures import BY_NAME, FIGURES
 from vmmonbench.results import Results
 from vmmonbench.sample_stats import DEFAULT_ALPHA, mann_whitney
 
@@ -30,9 +29,9 @@ def speedup_check(
     real (`slower`'s samples significantly below `at_least` x `faster`'s). With too few samples
     to test, the ratio alone decides.
     """
-    chosen = SUMMARY_BY_NAME.get(metric)
+    chosen = BY_NAME.get(metric)
     if chosen is None or chosen.samples is None:
-        known = ", ".join(m.name for m in SUMMARY_METRICS if m.samples is not None)
+        known = ", ".join(f.name for f in FIGURES if f.samples is not None)
         raise BadInputError(f"speedup metric {metric!r} has no raw samples; use one of: {known}")
     if at_least <= 0:
         raise BadInputError(f"the expected speedup must be positive, got {at_least:g}")
@@ -49,8 +48,8 @@ def speedup_check(
     ratio = slow_median / fast_median if fast_median > 0 else math.inf
     rule = f"{faster} at least {at_least:g}x better than {slower} in {metric}"
     line = (
-        f"{faster} vs {slower}: {metric} median {show(chosen.unit, fast_median)} vs "
-        f"{show(chosen.unit, slow_median)}, {ratio:.2f}x better"
+        f"{faster} vs {slower}: {metric} median {chosen.text(fast_median)} vs "
+        f"{chosen.text(slow_median)}, {ratio:.2f}x better"
     )
     if ratio >= at_least:
         return Check(rule, faster, metric, False, f"{line} (at least {at_least:g}x expected)")

@@ -1,17 +1,15 @@
-"""One-line texts and the arithmetic of change shared by rows, rules and checks."""
+"""The arithmetic of change and its one-line texts, shared by rows, rules and checks."""
 
 from __future__ import annotations
 
 import math
 from typing import Final
 
-from vmmonbench.compare.metrics import Unit
-
 EPSILON: Final = 1e-9
 
 
-# one-line texts -------------------------------------------------------------------------------
 def ratio(base: float, new: float) -> float:
+    """(new - base) / |base|: 0.0 for the same value, +-inf from zero."""
     if same(base, new):
         return 0.0
     if base == 0:
@@ -20,6 +18,7 @@ def ratio(base: float, new: float) -> float:
 
 
 def same(a: float, b: float) -> bool:
+    """Equal up to float noise."""
     return math.isclose(a, b, rel_tol=EPSILON, abs_tol=1e-12)
 
 
@@ -31,18 +30,3 @@ def percent_text(base: float, new: float) -> str:
     percent = change * 100
     text = f"{percent:+.1f}" if abs(percent) < 10 else f"{percent:+.0f}"
     return f"{text.removesuffix('.0')}%"
-
-
-def show(unit: Unit, value: float) -> str:
-    if unit is Unit.SECONDS:
-        magnitude = abs(value)
-        if magnitude == 0 or magnitude >= 1:
-            return f"{value:.3g} s"
-        if magnitude >= 1e-3:
-            return f"{value * 1e3:.3g} ms"
-        return f"{value * 1e6:.3g} µs"
-    if unit is Unit.FRACTION:
-        return f"{value * 100:.3g}%"
-    if unit is Unit.BYTES:
-        return f"{value:.0f} B"
-    return f"{value:.2f}".rstrip("0").rstrip(".")

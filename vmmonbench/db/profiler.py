@@ -44,23 +44,6 @@ class StatementStats:
     max_s: float
     share: float
 
-    def to_dict(self) -> dict[str, str | int | float]:
-        """The results.json `statements` entry (CONTRACT.md keys, plus `kind`)."""
-        return {
-            "label": self.label,
-            "sql": self.sql,
-            "calls": self.calls,
-            "rows": self.rows,
-            "total_s": self.total_s,
-            "mean_s": self.mean_s,
-            "p50_s": self.p50_s,
-            "p95_s": self.p95_s,
-            "p99_s": self.p99_s,
-            "max_s": self.max_s,
-            "share": self.share,
-            "kind": self.kind,
-        }
-
 
 @dataclass(slots=True)
 class ActivityTally:

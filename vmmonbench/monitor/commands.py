@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,10 +43,6 @@ class CommandSample:
     wait_s: float
     duration_s: float
     failed: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for results.json."""
-        return asdict(self)
 
 
 def schedule_commands(

@@ -34,15 +34,6 @@ class ConsistencyReport:
     reasons: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for results.json."""
-        return {
-            "checked_vms": self.checked_vms,
-            "divergent_vms": self.divergent_vms,
-            "reasons": dict(self.reasons),
-            "examples": list(self.examples),
-        }
-
 
 def check_consistency(
     db: Database, snapshots: Iterable[tuple[str, Mapping[Any, Any]]]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 
 class CycleKind(StrEnum):
@@ -34,13 +33,3 @@ class CycleSample:
     rpc_bytes: int = 0
     skipped: bool = False
     failed: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for results.json."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CycleSample:
-        """Inverse of `to_dict` (unknown keys ignored)."""
-        known = set(cls.__slots__)
-        return cls(**{k: v for k, v in data.items() if k in known})

@@ -23,11 +23,3 @@ def legacy_and_optimized(results: Results) -> tuple[RunResult | None, RunResult 
         legacy[0] if legacy else None,
     )
     return preferred, optimized[0] if optimized else None
-
-
-MONITORING_STATEMENT_PREFIXES = ("Get", "Update", "Insert", "Delete", "Remove", "Set", "select 1")
-
-
-def is_monitoring_statement(label: str) -> bool:
-    """Whether a statement label names a monitoring DAO call (drawn red, as in the study)."""
-    return label.startswith(MONITORING_STATEMENT_PREFIXES) and label != "UpdateVmStatic"

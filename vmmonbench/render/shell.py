@@ -14,7 +14,7 @@ import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from vmmonbench.render import format as fmt
+from vmmonbench import units as fmt
 
 STYLESHEET = "report.css"
 SCRIPT = "report.js"

@@ -31,7 +31,7 @@ def test_a_baseline_was_run_with_todays_workload(
         "(reports/baselines/README.md)"
     )
     assert results.status == RunStatus.COMPLETE
-    assert all(run.consistency.get("divergent_vms") == 0 for run in results.runs)
+    assert all(run.consistency.divergent_vms == 0 for run in results.runs)
 
 
 def test_the_gate_baseline_passes_against_itself() -> None:

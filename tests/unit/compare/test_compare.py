@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from vmmonbench.compare import (
     Comparison,
     ConfigurationPair,
     Row,
-    Unit,
     Verdict,
     compare,
     default_rules,
@@ -16,9 +17,19 @@ from vmmonbench.compare import (
     parse_rules,
 )
 from vmmonbench.errors import EXIT_FAILED, EXIT_OK, BadInputError
+from vmmonbench.monitor.samples import CycleKind
+from vmmonbench.result_records import Consistency, StatementRecord
 from vmmonbench.results import Results, RunStatus
+from vmmonbench.units import Unit
 
-from .conftest import LEGACY, OPTIMIZED, load_smoke, statement
+from .conftest import (
+    LEGACY,
+    OPTIMIZED,
+    statement,
+    with_run,
+    with_statement,
+    without_runs,
+)
 
 
 def _rows(comparison: Comparison, subject: str, config: str = OPTIMIZED) -> list[Row]:
@@ -74,8 +85,7 @@ def test_rows_cover_summary_metrics_and_statements(smoke: Results) -> None:
 
 
 def test_more_calls_of_a_statement_is_a_regression_named_in_one_line(smoke: Results) -> None:
-    new = load_smoke()
-    statement(new, "new", "UpdateVmDynamic")["calls"] = 58
+    new = with_statement(smoke, "UpdateVmDynamic", calls=58)
     comparison = compare(smoke, new)
     assert exit_code(comparison) == EXIT_FAILED
     total = _row(comparison, "UpdateVmDynamic calls")
@@ -93,8 +103,7 @@ def test_more_calls_of_a_statement_is_a_regression_named_in_one_line(smoke: Resu
 
 
 def test_fewer_calls_is_an_improvement_and_the_baseline_looks_stale(smoke: Results) -> None:
-    new = load_smoke()
-    statement(new, "new", "UpdateVmDynamic")["calls"] = 3
+    new = with_statement(smoke, "UpdateVmDynamic", calls=3)
     comparison = compare(smoke, new)
     assert exit_code(comparison) == EXIT_OK
     assert _row(comparison, "UpdateVmDynamic calls").verdict is Verdict.IMPROVED
@@ -108,13 +117,17 @@ def test_fewer_calls_is_an_improvement_and_the_baseline_looks_stale(smoke: Resul
 
 
 def test_a_new_statement_is_new_and_its_calls_fail_the_gate(smoke: Results) -> None:
-    new = load_smoke()
-    run = new.run(OPTIMIZED)
+    run = smoke.run(OPTIMIZED)
     assert run is not None
-    run.statements.append(
-        {"label": "GetNumaNodeByVmId", "sql": "SELECT * FROM vm_numa_node WHERE vm_id = ?"}
-        | {"calls": 89, "rows": 0, "total_s": 0.01, "mean_s": 0.0001}
+    added = StatementRecord(
+        label="GetNumaNodeByVmId",
+        sql="SELECT * FROM vm_numa_node WHERE vm_id = ?",
+        calls=89,
+        rows=0,
+        total_s=0.01,
+        mean_s=0.0001,
     )
+    new = with_run(smoke, OPTIMIZED, statements=(*run.statements, added))
     comparison = compare(smoke, new)
     rows = _rows(comparison, "GetNumaNodeByVmId calls")
     assert [r.verdict for r in rows] == [Verdict.NEW]
@@ -125,64 +138,90 @@ def test_a_new_statement_is_new_and_its_calls_fail_the_gate(smoke: Results) -> N
     ]
 
 
-def test_a_statement_gone_is_gone_and_passes(smoke: Results) -> None:
-    new = load_smoke()
-    run = new.run(OPTIMIZED)
+def _without_update_vm_dynamic(smoke: Results) -> Results:
+    run = smoke.run(OPTIMIZED)
     assert run is not None
-    run.statements = [s for s in run.statements if s["label"] != "UpdateVmDynamic"]
-    comparison = compare(smoke, new)
+    kept = tuple(s for s in run.statements if s.label != "UpdateVmDynamic")
+    return with_run(smoke, OPTIMIZED, statements=kept)
+
+
+def test_a_statement_gone_fails_the_gate_and_is_no_improvement(smoke: Results) -> None:
+    comparison = compare(smoke, _without_update_vm_dynamic(smoke))
     for metric in ("calls", "calls_per_stats_cycle", "rows", "total_s", "mean_s"):
         assert _row(comparison, f"UpdateVmDynamic {metric}").verdict is Verdict.GONE
+    assert exit_code(comparison) == EXIT_FAILED
+    assert [c.explanation for c in comparison.failures] == [
+        f"{OPTIMIZED}: statement UpdateVmDynamic gone from the new results"
+    ]
+    assert comparison.stale == ()  # gone is not beaten: no "refresh the baseline" hint
+
+
+def test_a_statement_gone_passes_when_gone_ones_are_allowed(smoke: Results) -> None:
+    comparison = compare(smoke, _without_update_vm_dynamic(smoke), allow_gone=True)
     assert exit_code(comparison) == EXIT_OK
-    assert any("UpdateVmDynamic calls_per_stats_cycle 7.25 -> 0" in s for s in comparison.stale)
+    assert _row(comparison, "UpdateVmDynamic calls").verdict is Verdict.GONE
+    assert comparison.allow_gone
 
 
 def test_a_changed_sql_text_under_the_same_label_is_the_same_statement(smoke: Results) -> None:
-    new = load_smoke()
-    entry = statement(new, "new", "UpdateVmDynamic")
-    entry["sql"] = entry["sql"].replace("UPDATE vm_dynamic SET", "UPDATE vm_dynamic SET x=?,")
+    old_sql = statement(smoke, "base", "UpdateVmDynamic").sql
+    sql = old_sql.replace("UPDATE vm_dynamic SET", "UPDATE vm_dynamic SET x=?,")
+    new = with_statement(smoke, "UpdateVmDynamic", sql=sql)
     comparison = compare(smoke, new)
     row = _row(comparison, "UpdateVmDynamic calls")
     assert row.verdict is Verdict.UNCHANGED
     assert "SQL text changed" in row.explanation
-    assert row.sql == entry["sql"]
+    assert row.sql == sql
     assert exit_code(comparison) == EXIT_OK
 
 
 def test_configurations_on_one_side_are_new_or_gone(smoke: Results) -> None:
-    base = load_smoke()
-    base.runs = [run for run in base.runs if run.label != LEGACY]
-    new = load_smoke()
-    new.runs = [run for run in new.runs if run.label != "host-lock+polling-only+3.6"]
+    base = without_runs(smoke, LEGACY)
+    new = without_runs(smoke, "host-lock+polling-only+3.6")
     comparison = compare(base, new)
     assert ConfigurationPair(None, LEGACY) in comparison.configurations
     assert ConfigurationPair("host-lock+polling-only+3.6", None) in comparison.configurations
     new_row = _row(comparison, "configuration", LEGACY)
     gone_row = _row(comparison, "configuration", "host-lock+polling-only+3.6")
     assert (new_row.verdict, gone_row.verdict) == (Verdict.NEW, Verdict.GONE)
-    assert exit_code(comparison) == EXIT_OK  # nothing to gate on a configuration seen once
     assert len(_rows(comparison, "statements", LEGACY)) == 0
+    # a configuration the baseline had and the new results lost fails; a new one does not
+    assert exit_code(comparison) == EXIT_FAILED
+    assert [c.explanation for c in comparison.failures] == [
+        "host-lock+polling-only+3.6: configuration gone from the new results"
+    ]
+    assert gone_row.failed
+    assert exit_code(compare(base, new, allow_gone=True)) == EXIT_OK
+
+
+def test_a_figure_the_new_results_lack_fails_and_is_no_improvement(smoke: Results) -> None:
+    unchecked = Consistency(checked=False, reason="run stopped before the end")
+    new = with_run(smoke, OPTIMIZED, consistency=unchecked)
+    comparison = compare(smoke, new)
+    row = _row(comparison, "divergent_vms")
+    assert (row.baseline, row.new, row.verdict) == (0.0, None, Verdict.GONE)
+    assert exit_code(comparison) == EXIT_FAILED
+    assert [c.explanation for c in comparison.failures] == [
+        f"{OPTIMIZED}: divergent_vms 0 -> missing in the new results"
+    ]
+    assert comparison.stale == ()
 
 
 def test_the_only_unmatched_configurations_on_the_same_axes_are_paired(smoke: Results) -> None:
-    new = load_smoke()
-    run = new.run(OPTIMIZED)
-    assert run is not None
-    run.label = "per-vm-lock+event-plus-stats+vm-numa-skip"
-    statement(new, "new", "UpdateVmDynamic", config=run.label)["calls"] = 100
+    label = "per-vm-lock+event-plus-stats+vm-numa-skip"
+    new = with_run(with_statement(smoke, "UpdateVmDynamic", calls=100), OPTIMIZED, label=label)
     comparison = compare(smoke, new)
-    assert ConfigurationPair(OPTIMIZED, run.label) in comparison.configurations
+    assert ConfigurationPair(OPTIMIZED, label) in comparison.configurations
     assert any(
         "compared per-vm-lock+event-plus-stats+4.1 (baseline)" in n for n in comparison.notes
     )
-    assert _row(comparison, "UpdateVmDynamic calls", run.label).verdict is Verdict.REGRESSED
+    assert _row(comparison, "UpdateVmDynamic calls", label).verdict is Verdict.REGRESSED
     assert exit_code(comparison) == EXIT_FAILED
 
 
 def test_explicit_rules_replace_the_defaults(smoke: Results) -> None:
-    new = load_smoke()
-    statement(new, "new", "UpdateVmDynamic")["calls"] = 58
-    statement(new, "new", "UpdateVmStatistics")["calls"] = 5
+    new = with_statement(smoke, "UpdateVmDynamic", calls=58)
+    new = with_statement(new, "UpdateVmStatistics", calls=5)
     only_statistics = parse_rules(["statement[UpdateVmStatistics].calls:+50%"])
     comparison = compare(smoke, new, only_statistics)
     assert not comparison.default_rules
@@ -199,10 +238,11 @@ def test_explicit_rules_replace_the_defaults(smoke: Results) -> None:
 
 
 def test_a_decrease_rule_fails_when_a_count_drops(smoke: Results) -> None:
-    new = load_smoke()
-    run = new.run(OPTIMIZED)
+    run = smoke.run(OPTIMIZED)
     assert run is not None
-    run.summary.cycles["stats"] = 2
+    stats = [c for c in run.cycles if c.kind is CycleKind.STATS]
+    kept = tuple(c for c in run.cycles if c not in stats[2:])
+    new = with_run(smoke, OPTIMIZED, cycles=kept)
     comparison = compare(smoke, new, parse_rules(["stats_cycles:-10%"]))
     assert [c.explanation for c in comparison.failures] == [
         f"{OPTIMIZED}: stats_cycles 4 -> 2 (-50%) drops beyond -10%"
@@ -211,9 +251,8 @@ def test_a_decrease_rule_fails_when_a_count_drops(smoke: Results) -> None:
 
 
 def test_statement_times_have_no_samples_and_are_gated_on_the_limit_alone(smoke: Results) -> None:
-    new = load_smoke()
-    entry = statement(new, "new", "UpdateVmDynamic")
-    entry["total_s"] *= 3
+    total_s = statement(smoke, "base", "UpdateVmDynamic").total_s
+    new = with_statement(smoke, "UpdateVmDynamic", total_s=total_s * 3)
     comparison = compare(smoke, new, parse_rules(["statement[UpdateVmDynamic].total_s:+10%"]))
     row = _row(comparison, "UpdateVmDynamic total_s")
     assert row.verdict is Verdict.NOT_SIGNIFICANT
@@ -222,18 +261,25 @@ def test_statement_times_have_no_samples_and_are_gated_on_the_limit_alone(smoke:
     assert comparison.failures[0].explanation.endswith("(+200%) exceeds +10%")
 
 
-def test_a_rule_matching_nothing_is_noted(smoke: Results) -> None:
-    comparison = compare(smoke, smoke, parse_rules(["statement[NoSuchStatement].calls:+0"]))
-    assert comparison.notes == (
-        "rule 'statement[NoSuchStatement].calls:+0' matched no row of this comparison",
-    )
-    assert exit_code(comparison) == EXIT_OK
+@pytest.mark.parametrize(
+    ("rule", "scope"),
+    [
+        ("statement[NoSuchStatement].calls:+0", "no statement matching 'NoSuchStatement'"),
+        ("config[no-such-*].db_time_s:+10%", "configurations matching 'no-such-*'"),
+    ],
+)
+def test_a_rule_matching_nothing_is_bad_input_naming_it(
+    smoke: Results, rule: str, scope: str
+) -> None:
+    with pytest.raises(BadInputError) as caught:
+        compare(smoke, smoke, parse_rules([rule]))
+    assert caught.value.message.startswith(f"rule {rule!r} matches nothing in these results")
+    assert scope in caught.value.message
+    assert caught.value.exit_code == 2
 
 
 def test_different_workloads_are_refused_unless_allowed(smoke: Results) -> None:
-    new = load_smoke()
-    new.workload["vms"] = 26
-    new.workload["seed"] = 8
+    new = replace(smoke, workload={**smoke.workload, "vms": 26, "seed": 8})
     with pytest.raises(BadInputError) as caught:
         compare(smoke, new, base_name="base.json", new_name="new.json")
     message = caught.value.message
@@ -245,16 +291,17 @@ def test_different_workloads_are_refused_unless_allowed(smoke: Results) -> None:
 
 
 def test_cosmetic_workload_keys_do_not_matter(smoke: Results) -> None:
-    new = load_smoke()
-    new.workload["name"] = "smoke-copy"
-    new.workload["description"] = "the same workload under another name"
+    renamed = {"name": "smoke-copy", "description": "the same workload under another name"}
+    new = replace(smoke, workload={**smoke.workload, **renamed})
     assert compare(smoke, new).mismatches == ()
 
 
 def test_a_different_database_or_an_incomplete_run_is_a_mismatch(smoke: Results) -> None:
-    new = load_smoke()
-    new.environment["db_dialect"] = "postgresql"
-    new.status = RunStatus.INTERRUPTED
+    new = replace(
+        smoke,
+        environment=replace(smoke.environment, db_dialect="postgresql"),
+        status=RunStatus.INTERRUPTED,
+    )
     with pytest.raises(
         BadInputError, match="database sqlite vs postgresql; new is not a complete run"
     ):
@@ -265,10 +312,11 @@ def test_a_different_database_or_an_incomplete_run_is_a_mismatch(smoke: Results)
 def test_no_configuration_in_common_is_bad_input_even_when_allowed(
     smoke: Results, stable: Results
 ) -> None:
-    smoke.runs = [run for run in smoke.runs if run.label == OPTIMIZED]
-    stable.runs = [run for run in stable.runs if run.label == "host-lock+polling-only+3.6"]
+    only_optimized = replace(smoke, runs=tuple(r for r in smoke.runs if r.label == OPTIMIZED))
+    only_first = replace(stable, runs=stable.runs[:1])
+    assert only_first.runs[0].label == "host-lock+polling-only+3.6"
     with pytest.raises(BadInputError, match="no configuration in common"):
-        compare(smoke, stable, allow_mismatch=True)
+        compare(only_optimized, only_first, allow_mismatch=True)
 
 
 def test_two_real_runs_of_the_gate_workload_have_identical_counts(
@@ -284,9 +332,8 @@ def test_two_real_runs_of_the_gate_workload_have_identical_counts(
 
 
 def test_verdict_counts_and_ordering(smoke: Results) -> None:
-    new = load_smoke()
-    statement(new, "new", "UpdateVmDynamic")["calls"] = 58
-    statement(new, "new", "UpdateVmStatistics")["calls"] = 3
+    new = with_statement(smoke, "UpdateVmDynamic", calls=58)
+    new = with_statement(new, "UpdateVmStatistics", calls=3)
     comparison = compare(smoke, new)
     counts = comparison.verdict_counts()
     assert set(counts) == set(Verdict)
@@ -300,3 +347,20 @@ def test_verdict_counts_and_ordering(smoke: Results) -> None:
         "UpdateVmStatistics calls",
         "UpdateVmStatistics calls_per_stats_cycle",
     ]
+
+
+def test_a_run_of_another_vmmonbench_version_is_a_warning_not_a_failure(smoke: Results) -> None:
+    new = replace(smoke, vmmonbench_version="9.9.9")
+    comparison = compare(smoke, new, base_name="base.json", new_name="new.json")
+    assert exit_code(comparison) == EXIT_OK
+    assert comparison.warnings == (
+        f"base.json was written by vmmonbench {smoke.vmmonbench_version} and new.json by 9.9.9: "
+        "a change of the tool can move figures too",
+    )
+    assert compare(smoke, smoke).warnings == ()
+
+
+def test_a_configuration_that_did_not_complete_is_a_mismatch(smoke: Results) -> None:
+    new = with_run(smoke, OPTIMIZED, status=RunStatus.FAILED)
+    with pytest.raises(BadInputError, match="configurations that did not complete"):
+        compare(smoke, new)

@@ -11,13 +11,13 @@ from vmmonbench.compare import (
     DEFAULT_RULES,
     Row,
     Rule,
-    Unit,
     Verdict,
     default_rules,
     parse_rule,
     parse_rules,
 )
 from vmmonbench.errors import EXIT_BAD_INPUT, BadInputError
+from vmmonbench.units import Unit
 
 
 def _row(base: float | None, new: float | None, **fields: object) -> Row:
@@ -99,7 +99,7 @@ def test_statement_form() -> None:
     assert check is not None
     assert check.failed
     assert check.explanation == (
-        "per-vm-lock+event-plus-stats+4.1: UpdateVmDynamic calls 6000 -> 12000 (+100%) exceeds +0"
+        "per-vm-lock+event-plus-stats+4.1: UpdateVmDynamic calls 6,000 -> 12,000 (+100%) exceeds +0"
     )
 
 
@@ -151,7 +151,7 @@ def test_bad_rules_are_one_line_bad_input(text: str, fragment: str) -> None:
 
 
 def test_unknown_metric_lists_the_known_ones() -> None:
-    with pytest.raises(BadInputError, match="known: statements_per_stats_cycle, "):
+    with pytest.raises(BadInputError, match="known: stats_cycles, effective_stats_period_s, "):
         parse_rule("db_time:+10%")
 
 

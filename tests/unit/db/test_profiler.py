@@ -441,34 +441,3 @@ def test_percentiles_come_from_every_call(sqlite_url: str) -> None:
     assert stats.p99_s == pytest.approx(98.01 + 0.5)
     assert stats.mean_s == pytest.approx(50.0)
     engine.dispose()
-
-
-def test_to_dict_has_the_contract_keys_and_kind() -> None:
-    stats = StatementStats(
-        label="UpdateVmDynamic",
-        sql="UPDATE vm_dynamic SET status=? WHERE vm_guid = ?",
-        kind="write",
-        calls=2,
-        rows=2,
-        total_s=1.0,
-        mean_s=0.5,
-        p50_s=0.5,
-        p95_s=0.5,
-        p99_s=0.5,
-        max_s=0.5,
-        share=1.0,
-    )
-    assert list(stats.to_dict()) == [
-        "label",
-        "sql",
-        "calls",
-        "rows",
-        "total_s",
-        "mean_s",
-        "p50_s",
-        "p95_s",
-        "p99_s",
-        "max_s",
-        "share",
-        "kind",
-    ]

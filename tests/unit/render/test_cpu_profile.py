@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.results_data import as_data, edited
+from vmmonbench import units as fmt
 from vmmonbench.configuration import ALL_OPTIMIZATIONS
-from vmmonbench.render import format as fmt
+from vmmonbench.figures import is_monitoring_statement
 from vmmonbench.render.report import render_report, write_report
 from vmmonbench.render.report.cpu_profile import breakable, profile_file, short_location
-from vmmonbench.render.selection import is_monitoring_statement
-from vmmonbench.results import Results, RunResult
+from vmmonbench.results import Results
 
 from .htmltree import Element, parse
 
@@ -42,10 +42,11 @@ def tree(profiled: Results) -> Element:
 
 
 def cpu(results: Results, label: str) -> dict[str, Any]:
-    """The stored CPU profile of one run."""
-    found = results.run(label)
+    """The stored CPU profile of one run, as results.json holds it."""
+    found = next((run for run in as_data(results)["runs"] if run["label"] == label), None)
     assert found is not None
-    return found.cpu_profile
+    profile: dict[str, Any] = found["cpu_profile"]
+    return profile
 
 
 def cells(row: Element) -> list[str]:
@@ -60,10 +61,12 @@ def bars(element: Element) -> list[Element]:
 
 def without_profiles(results: Results, **cpu_profile: Any) -> Results:
     """A copy whose runs carry `cpu_profile` instead of their profiles."""
-    changed = copy.deepcopy(results)
-    for result in changed.runs:
-        result.cpu_profile = dict(cpu_profile)
-    return changed
+
+    def replace_profiles(data: dict[str, Any]) -> None:
+        for result in data["runs"]:
+            result["cpu_profile"] = dict(cpu_profile)
+
+    return edited(results, replace_profiles)
 
 
 # -- with profiles ----------------------------------------------------------------------------
@@ -93,7 +96,7 @@ def test_sample_count_rate_and_totals(profiled: Results, tree: Element) -> None:
     code_s = sum(s["self_s"] for s in legacy["monitoring_hot_spots"])
     assert f"monitoring code {fmt.seconds(code_s)} self time in 16 functions" in text
     statements = profiled.runs[0].statements
-    assert f"DB self time {fmt.seconds(sum(s['total_s'] for s in statements))}" in text
+    assert f"DB self time {fmt.seconds(sum(s.total_s for s in statements))}" in text
     headline = tree.by_id("cpu-headline").text()
     assert "sampled time in monitoring code 1.68 s → 880 ms" in headline
 
@@ -219,8 +222,7 @@ def test_absent_profile_files_do_not_matter(profiled: Results, tmp_path: Path) -
 
 
 def test_not_requested_says_not_recorded(profiled: Results) -> None:
-    plain = without_profiles(profiled)
-    plain.extra.pop("cpu_profile")
+    plain = edited(without_profiles(profiled), lambda data: data["extra"].pop("cpu_profile"))
     section = parse(render_report(plain)).by_id("cpu-profile")
     assert "CPU profile: not recorded in this run" in section.text()
     assert "vmmonbench run --profile" in section.text()
@@ -228,8 +230,12 @@ def test_not_requested_says_not_recorded(profiled: Results) -> None:
 
 
 def test_py_spy_unavailable_shows_the_reason_once(profiled: Results) -> None:
-    denied = without_profiles(profiled, available=False, reason=NO_PTRACE)
-    denied.extra["cpu_profile"] = {"requested": True, "available": False, "reason": NO_PTRACE}
+    denied = edited(
+        without_profiles(profiled, available=False, reason=NO_PTRACE),
+        lambda data: data["extra"].update(
+            cpu_profile={"requested": True, "available": False, "reason": NO_PTRACE}
+        ),
+    )
     section = parse(render_report(denied)).by_id("cpu-profile")
     reason = section.by_id("cpu-profile-reason").text()
     assert reason == f"No CPU profile for any configuration: {NO_PTRACE}."
@@ -239,9 +245,12 @@ def test_py_spy_unavailable_shows_the_reason_once(profiled: Results) -> None:
 
 
 def test_a_configuration_without_a_profile_gives_its_own_reason(profiled: Results) -> None:
-    mixed = copy.deepcopy(profiled)
-    mixed.runs[0].cpu_profile = {"available": False, "reason": "no profile written"}
-    mixed.runs[1].cpu_profile = {}  # requested, but this run stored none
+
+    def mix(data: dict[str, Any]) -> None:
+        data["runs"][0]["cpu_profile"] = {"available": False, "reason": "no profile written"}
+        data["runs"][1]["cpu_profile"] = {}  # requested, but this run stored none
+
+    mixed = edited(profiled, mix)
     tree = parse(render_report(mixed))
     assert (
         tree.by_id(f"cpu-profile-{LEGACY}").text().endswith("No CPU profile: no profile written.")
@@ -252,11 +261,13 @@ def test_a_configuration_without_a_profile_gives_its_own_reason(profiled: Result
 
 
 def test_other_configurations_follow_the_pair(profiled: Results) -> None:
-    extra_run = RunResult(
-        label="host-lock+polling-only+3.6", lock="host-lock", fetch="polling-only", optimizations=[]
-    )
-    mixed = copy.deepcopy(profiled)
-    mixed.runs.append(extra_run)
+    extra_run = {
+        "label": "host-lock+polling-only+3.6",
+        "lock": "host-lock",
+        "fetch": "polling-only",
+        "optimizations": [],
+    }
+    mixed = edited(profiled, lambda data: data["runs"].append(extra_run))
     tree = parse(render_report(mixed))
     assert tree.by_id("cpu-headline")
     other = tree.by_id("cpu-profile-host-lock-polling-only-3-6")
@@ -265,9 +276,11 @@ def test_other_configurations_follow_the_pair(profiled: Results) -> None:
 
 
 def test_without_a_legacy_and_optimized_pair_profiles_go_in_a_grid(profiled: Results) -> None:
-    alone = copy.deepcopy(profiled)
-    alone.runs = [alone.runs[1]]
-    alone.runs[0].optimizations = sorted(o.value for o in ALL_OPTIMIZATIONS)[:3]
+    def keep_one(data: dict[str, Any]) -> None:
+        data["runs"] = data["runs"][1:2]
+        data["runs"][0]["optimizations"] = sorted(o.value for o in ALL_OPTIMIZATIONS)[:3]
+
+    alone = edited(profiled, keep_one)
     section = parse(render_report(alone)).by_id("cpu-profile")
     assert not section.find_all(id="cpu-profile-pair")
     assert section.by_id(f"cpu-hot-spots-{OPTIMIZED}").rows()
@@ -278,7 +291,6 @@ def test_without_a_legacy_and_optimized_pair_profiles_go_in_a_grid(profiled: Res
 
 def hostile_profile(results: Results) -> Results:
     """A profile whose functions, paths, statements, file names and reason try to inject."""
-    hostile = copy.deepcopy(results)
     spot = {
         "function": HOSTILE,
         "location": f"/srv/vmmonbench/monitor/{BREAKOUT}.py:7",
@@ -288,7 +300,7 @@ def hostile_profile(results: Results) -> Results:
         "total_percent": 40.0,
         "self_s": 0.12,
     }
-    hostile.runs[0].cpu_profile = {
+    legacy_profile = {
         "available": True,
         "rate_hz": 25.0,
         "samples": 10,
@@ -301,11 +313,16 @@ def hostile_profile(results: Results) -> Results:
             {"kind": "db", "name": HOSTILE, "where": BREAKOUT, "seconds": 0.1, "calls": 2},
         ],
     }
-    hostile.runs[1].cpu_profile = {
+    optimized_profile = {
         "available": False,
         "reason": f"{HOSTILE}; see ../{BREAKOUT}",
     }
-    return hostile
+
+    def inject(data: dict[str, Any]) -> None:
+        data["runs"][0]["cpu_profile"] = legacy_profile
+        data["runs"][1]["cpu_profile"] = optimized_profile
+
+    return edited(results, inject)
 
 
 def test_hostile_function_names_paths_and_files_render_as_text(profiled: Results) -> None:

@@ -63,7 +63,7 @@ def test_report_links_profiles_from_another_folder(profiled: Results, tmp_path: 
     assert run is not None
     hrefs = profile_hrefs(html)
     assert len(hrefs) == 4
-    assert hrefs[0] == f"../results/{run.cpu_profile['flamegraph']}"
+    assert hrefs[0] == f"../results/{run.cpu_profile.flamegraph}"
     assert all(h.startswith("../results/") for h in hrefs)
     assert "the results folder (../results/ from this report's folder)" in " ".join(
         parse(html).by_id("cpu-profile").text().split()

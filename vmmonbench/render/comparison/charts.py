@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from vmmonbench import units
 from vmmonbench.compare import Comparison, Row, Verdict
 from vmmonbench.render import svg
 from vmmonbench.render.comparison.tables import DESCRIPTIONS, ConfigurationView
-from vmmonbench.render.comparison.values import change_text, delta, value_text
+from vmmonbench.render.comparison.values import change_text, delta
 
 HEADLINE_METRICS = ("db_time_per_stats_cycle_s", "stats_cycle_s", "statements_per_stats_cycle")
 TOP_STATEMENTS = 8
@@ -83,7 +84,7 @@ def statement_charts(views: Sequence[ConfigurationView]) -> list[tuple[Configura
 
 
 def _pair(label: str, row: Row) -> svg.PairedBar:
-    base, new = value_text(row.unit, row.baseline), value_text(row.unit, row.new)
+    base, new = units.text(row.unit, row.baseline), units.text(row.unit, row.new)
     fail = "; FAIL: " + "; ".join(row.failures) if row.failures else ""
     return svg.PairedBar(
         label=label,

@@ -15,7 +15,7 @@ from vmmonbench.results import write_atomic
 def render_comparison(comparison: Comparison) -> str:
     """The comparison as one self-contained HTML page (no external resources)."""
     views = configuration_views(comparison)
-    rules = "default rules" if comparison.default_rules else f"{len(comparison.rules)} rule(s)"
+    rules = comparison.rules_text
     failed = len(comparison.failures)
     verdict = (
         ("regression", f"{failed} of {len(comparison.checks)} checks failed ({rules})")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vmmonbench.compare import SUMMARY_METRICS, Comparison, ConfigurationPair, Row, Verdict
+from vmmonbench import units
+from vmmonbench.compare import CONFIGURATION_ROW, Comparison, ConfigurationPair, Row, Verdict
+from vmmonbench.figures import BY_NAME, STATEMENT_BY_NAME
 from vmmonbench.render.comparison.values import (
     change_text,
     delta,
@@ -13,17 +15,14 @@ from vmmonbench.render.comparison.values import (
     severity,
     sort_number,
     tone,
-    value_text,
 )
 from vmmonbench.render.shell import slug
 
-DESCRIPTIONS = {metric.name: metric.description for metric in SUMMARY_METRICS}
-# the statement metrics shown as columns; the totals (calls, rows) still count in the verdict
-STATEMENT_COLUMNS = (
-    ("calls_per_stats_cycle", "calls / stats cycle"),
-    ("rows_per_stats_cycle", "rows / stats cycle"),
-    ("total_s", "DB self time"),
-    ("mean_s", "mean"),
+DESCRIPTIONS = {name: figure.description for name, figure in BY_NAME.items()}
+# the statement figures shown as columns; the totals (calls, rows) still count in the verdict
+STATEMENT_COLUMNS = tuple(
+    (name, STATEMENT_BY_NAME[name].title)
+    for name in ("calls_per_stats_cycle", "rows_per_stats_cycle", "total_s", "mean_s")
 )
 
 
@@ -113,8 +112,8 @@ def cell(row: Row) -> Cell:
     """The page's view of one comparison row."""
     return Cell(
         row=row,
-        baseline=value_text(row.unit, row.baseline),
-        new=value_text(row.unit, row.new),
+        baseline=units.text(row.unit, row.baseline),
+        new=units.text(row.unit, row.new),
         change=change_text(row),
         tone=tone(row),
         quiet=quiet(row),
@@ -142,7 +141,7 @@ def configuration_views(comparison: Comparison) -> list[ConfigurationView]:
                 slug=slug(pair.label, taken, fallback="configuration"),
                 only=only,
                 metrics=tuple(
-                    cell(r) for r in rows if r.statement is None and r.metric != "configuration"
+                    cell(r) for r in rows if r.statement is None and r.metric != CONFIGURATION_ROW
                 ),
                 statements=tuple(_groups([r for r in in_order if r.statement is not None])),
                 counts=counts,

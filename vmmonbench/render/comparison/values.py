@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import math
 
-from vmmonbench.compare import Row, Unit, Verdict
-from vmmonbench.render import format as fmt
+from vmmonbench.compare import Row, Verdict
+from vmmonbench.compare.text import percent_text
 
 # Higher is worse, so a first (descending) click on a verdict column puts the worst on top.
 SEVERITY = {verdict: len(Verdict) - index for index, verdict in enumerate(Verdict)}
 FAILED_SEVERITY = len(Verdict) + 1
 
 
-def value_text(unit: Unit, value: float | None) -> str:
-    """A value in its unit, as the terminal writes it ('-' when absent)."""
-    if value is None:
-        return "-"
-    if unit is Unit.SECONDS:
-        return fmt.seconds(value)
-    if unit is Unit.BYTES:
-        return fmt.size(value)
-    if unit is Unit.FRACTION:
-        return fmt.percent(value)
-    return fmt.count(round(value, 1))
-
-
 def change_text(row: Row) -> str:
     """'+40%', '-2.5%', 'from 0', or the verdict (new, gone) when a side is missing."""
-    ratio = row.change_ratio
-    if ratio is None:
+    if row.baseline is None or row.new is None:
         return row.verdict.value if row.verdict in {Verdict.NEW, Verdict.GONE} else "-"
-    if math.isinf(ratio):
-        return "from 0"
-    percent = ratio * 100
-    return f"{percent:+.1f}%" if abs(percent) < 10 else f"{percent:+.0f}%"
+    return percent_text(row.baseline, row.new)
 
 
 def sort_number(value: float | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from vmmonbench.render import format as fmt
+from vmmonbench import units as fmt
 from vmmonbench.render import svg
 from vmmonbench.render.report.view import Config
 from vmmonbench.results import Results
@@ -18,7 +18,7 @@ def command_waits(results: Results, configs: Sequence[Config]) -> dict[str, Any]
     distributions = [
         svg.Distribution(
             config.run.label,
-            [float(w) for w in config.run.commands.get("waits_s") or []],
+            list(config.run.commands.waits_s),
             config.tone,
         )
         for config in configs
@@ -32,5 +32,5 @@ def command_waits(results: Results, configs: Sequence[Config]) -> dict[str, Any]
             floor=WAIT_FLOOR_S,
             value_format=fmt.seconds,
         )
-    rows = [(config, config.run.commands) for config in configs if config.run.commands]
+    rows = [(config, config.run.commands) for config in configs if config.run.commands.count]
     return {"chart": chart, "rows": rows, "floor_s": WAIT_FLOOR_S}

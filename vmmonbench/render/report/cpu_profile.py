@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
-from vmmonbench.render import format as fmt
+from vmmonbench import units as fmt
+from vmmonbench.figures import is_monitoring_statement
+from vmmonbench.hotspots import CodeOrDbTime, HotSpot
 from vmmonbench.render import svg
 from vmmonbench.render.links import file_href
-from vmmonbench.render.report.view import NOT_RECORDED, Config, num, paired, plural
-from vmmonbench.render.selection import is_monitoring_statement
+from vmmonbench.render.report.view import NOT_RECORDED, Config, paired, plural
 from vmmonbench.results import Results
 
 NOT_PROFILED = "not recorded for this configuration"
@@ -30,7 +31,7 @@ class CodeSpot:
     function: str
     where: str  # file:line, the path cut to where it starts inside its package
     location: str  # file:line as recorded
-    self_samples: float
+    self_samples: int
     self_share: float
     total_share: float
     self_s: float
@@ -57,7 +58,7 @@ class CpuProfile:
     config: Config
     available: bool
     reason: str
-    samples: float = 0.0
+    samples: int = 0
     rate_hz: float = 0.0
     files: tuple[ProfileFile, ...] = ()
     monitoring: tuple[CodeSpot, ...] = ()
@@ -79,13 +80,21 @@ class CpuProfile:
 
 def cpu_profile(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     """Each configuration's CPU profile, the 3.6 and 4.1 designs side by side, or why none."""
-    extra = results.extra.get("cpu_profile") or {}
-    requested = bool(extra.get("requested")) or any(c.run.cpu_profile for c in configs)
+    status = results.extra.cpu_profile
+    requested = (status is not None and status.requested) or any(
+        c.run.cpu_profile.recorded for c in configs
+    )
     if not requested:
         return {"requested": False, "note": NOT_RECORDED}
-    fallback = str(extra.get("reason") or NOT_PROFILED)
+    reason = status.reason if status is not None else None
+    fallback = reason or NOT_PROFILED
     scale = max(
-        (num(row, "seconds") for c in configs for row in _rows(c.run.cpu_profile, "code_vs_db")),
+        (
+            row.seconds
+            for c in configs
+            if c.run.cpu_profile.available
+            for row in c.run.cpu_profile.code_vs_db
+        ),
         default=0.0,
     )
     profiles = [_profile(config, fallback, scale) for config in configs]
@@ -93,7 +102,7 @@ def cpu_profile(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     common = None
     if not any(p.available for p in profiles):
         common = next(iter(reasons)) if len(reasons) == 1 else None
-        if not profiles and extra.get("reason"):
+        if not profiles and reason:
             common = fallback
     pair = paired(configs)
     headline = []
@@ -140,65 +149,58 @@ def breakable(text: str, after: str) -> Markup:
 
 
 def profile_file(
-    kind: Literal["flame graph", "speedscope profile"], name: Any
+    kind: Literal["flame graph", "speedscope profile"], name: str | None
 ) -> ProfileFile | None:
     """A link relative to the results folder, for a plain file name only (no folders)."""
-    if not isinstance(name, str) or not name:
+    if not name:
         return None
     return ProfileFile(kind, name, file_href("", name) if "/" not in name else None)
 
 
 def _profile(config: Config, fallback: str, scale: float) -> CpuProfile:
     data = config.run.cpu_profile
-    if not data:
+    if not data.recorded:
         return CpuProfile(config, False, fallback)
-    if data.get("available") is not True:
-        return CpuProfile(config, False, str(data.get("reason") or fallback))
-    monitoring = tuple(_spot(spot) for spot in _rows(data, "monitoring_hot_spots"))
+    if not data.available:
+        return CpuProfile(config, False, data.reason or fallback)
+    monitoring = tuple(_spot(spot) for spot in data.monitoring_hot_spots)
     files = (
-        profile_file("flame graph", data.get("flamegraph")),
-        profile_file("speedscope profile", data.get("speedscope")),
+        profile_file("flame graph", data.flamegraph),
+        profile_file("speedscope profile", data.speedscope),
     )
     return CpuProfile(
         config=config,
         available=True,
         reason="",
-        samples=num(data, "samples"),
-        rate_hz=num(data, "rate_hz"),
+        samples=data.samples,
+        rate_hz=data.rate_hz,
         files=tuple(f for f in files if f is not None),
         monitoring=monitoring,
-        all_code=tuple(_spot(spot) for spot in _rows(data, "hot_spots")),
-        chart=_code_vs_db_chart(config, _rows(data, "code_vs_db"), scale),
+        all_code=tuple(_spot(spot) for spot in data.hot_spots),
+        chart=_code_vs_db_chart(config, data.code_vs_db, scale),
         code_s=sum(spot.self_s for spot in monitoring),
-        db_s=sum(num(s, "total_s") for s in config.run.statements),
+        db_s=sum(s.total_s for s in config.run.statements),
     )
 
 
-def _rows(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    rows = data.get(key) if data.get("available") is True else None
-    return [row for row in rows or [] if isinstance(row, Mapping)]
-
-
-def _spot(data: Mapping[str, Any]) -> CodeSpot:
-    location = str(data.get("location", ""))
+def _spot(spot: HotSpot) -> CodeSpot:
     return CodeSpot(
-        function=str(data.get("function", "")),
-        where=short_location(location),
-        location=location,
-        self_samples=num(data, "self_samples"),
-        self_share=num(data, "self_percent") / 100,
-        total_share=num(data, "total_percent") / 100,
-        self_s=num(data, "self_s"),
+        function=spot.function,
+        where=short_location(spot.location),
+        location=spot.location,
+        self_samples=spot.self_samples,
+        self_share=spot.self_percent / 100,
+        total_share=spot.total_percent / 100,
+        self_s=spot.self_s,
     )
 
 
-def _code_vs_db_chart(config: Config, rows: Sequence[Mapping[str, Any]], scale: float) -> Markup:
+def _code_vs_db_chart(config: Config, rows: Sequence[CodeOrDbTime], scale: float) -> Markup:
     bars = []
     for row in rows:
-        name, where = str(row.get("name", "")), str(row.get("where", ""))
-        seconds = num(row, "seconds")
-        if row.get("kind") == "db":
-            calls = num(row, "calls")
+        name, where, seconds = row.name, row.where, row.seconds
+        if row.kind == "db":
+            calls = row.calls or 0
             bars.append(
                 svg.Bar(
                     label=name,

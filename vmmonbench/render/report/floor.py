@@ -8,11 +8,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from vmmonbench.render import format as fmt
+from vmmonbench import units as fmt
 from vmmonbench.render import svg
-from vmmonbench.render.report.view import Config, num
+from vmmonbench.render.report.view import Config
+from vmmonbench.result_records import FLOOR_TABLES
 from vmmonbench.results import Results
-from vmmonbench.run_summary import FLOOR_TABLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,7 @@ class FloorTable:
     """One table's floor beside the configuration's own writes to it, per statistics cycle."""
 
     table: str
-    rows: float
+    rows: int
     floor_s: float
     write_s: float | None
 
@@ -46,8 +46,8 @@ class Floor:
 def floor(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     """Each configuration's write self time per statistics cycle beside its floor, one scale."""
     scale = max(
-        [num(c.run.floor, "write_s_per_stats_cycle") for c in configs]
-        + [num(c.run.floor, "floor_s") for c in configs],
+        [c.run.floor.write_s_per_stats_cycle or 0.0 for c in configs]
+        + [c.run.floor.floor_s for c in configs],
         default=0.0,
     )
     return {"floors": [_floor_of(config, scale) for config in configs]}
@@ -55,23 +55,22 @@ def floor(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
 
 def _floor_of(config: Config, scale: float) -> Floor:
     floor = config.run.floor
-    if not floor:
+    if floor.write_s_per_stats_cycle is None:
         return Floor(config, False, 0.0, 0.0, [], 0.0, None)
     cycles = config.stats_cycles
     by_table: dict[str, float] = {}
     for statement in config.run.statements:
-        mapped = FLOOR_TABLES.get(str(statement.get("label", "")))
+        mapped = FLOOR_TABLES.get(statement.label)
         if mapped is not None and cycles:
-            by_table[mapped[0]] = by_table.get(mapped[0], 0.0) + num(statement, "total_s") / cycles
-    measured = floor.get("tables") or {}
+            by_table[mapped[0]] = by_table.get(mapped[0], 0.0) + statement.total_s / cycles
     tables = [
-        FloorTable(name, num(entry, "rows"), num(entry, "floor_s"), by_table.get(name))
-        for name, entry in measured.items()
+        FloorTable(name, entry.rows, entry.floor_s, by_table.get(name))
+        for name, entry in floor.tables.items()
     ]
     tables += [
-        FloorTable(name, 0.0, 0.0, s) for name, s in by_table.items() if name not in measured
+        FloorTable(name, 0, 0.0, s) for name, s in by_table.items() if name not in floor.tables
     ]
-    write_s, floor_s = num(floor, "write_s_per_stats_cycle"), num(floor, "floor_s")
+    write_s, floor_s = floor.write_s_per_stats_cycle, floor.floor_s
     chart = svg.horizontal_bars(
         [
             svg.Bar(

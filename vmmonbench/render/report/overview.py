@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import orjson
 
-from vmmonbench.render import format as fmt
+from vmmonbench import units as fmt
 from vmmonbench.render.report.view import Config, count, plural, text
 from vmmonbench.results import Results
+
+SHOWN_ENVIRONMENT = frozenset(
+    {"python", "implementation", "platform", "machine", "cpu_count", "hostname"}
+)
 
 
 def overview(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
@@ -42,30 +47,39 @@ def overview(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
         ),
         ("faults", ", ".join(text(f) for f in w.get("faults") or []) or "none"),
     ]
-    shown_env = {"python", "implementation", "platform", "machine", "cpu_count", "hostname"}
     environment = [
-        ("python", f"{text(env.get('python'))} ({text(env.get('implementation'))})"),
-        ("platform", text(env.get("platform"))),
-        ("machine", f"{text(env.get('machine'))}, {text(env.get('cpu_count'))} CPUs"),
-        ("hostname", text(env.get("hostname"))),
+        ("python", f"{text(env.python)} ({text(env.implementation)})"),
+        ("platform", text(env.platform)),
+        ("machine", f"{text(env.machine)}, {text(env.cpu_count)} CPUs"),
+        ("hostname", text(env.hostname)),
         ("vmmonbench", text(results.vmmonbench_version)),
     ]
+    # a field added to the environment record shows here without a change to this section
     environment += [
-        (key, text(value))
-        for key, value in env.items()
-        if key not in shown_env and not key.startswith("db_")
+        (f.name.replace("_", " "), text(getattr(env, f.name)))
+        for f in fields(env)
+        if f.name not in SHOWN_ENVIRONMENT and not f.name.startswith("db_")
     ]
-    fake_hosts = results.extra.get("fake_hosts") or {}
-    if fake_hosts:
-        rss = ", ".join(fmt.size(v) for v in fake_hosts.get("peak_rss_bytes") or [])
-        processes = count(fake_hosts.get("processes"))
+    extra = results.extra
+    if extra.fake_hosts is not None:
+        rss = ", ".join(fmt.size(v) for v in extra.fake_hosts.peak_rss_bytes)
+        processes = count(extra.fake_hosts.processes)
         environment.append(("fake hosts", f"processes: {processes}, peak RSS {rss or '-'}"))
-    if "population_s" in results.extra:
-        environment.append(("database population", fmt.seconds(results.extra["population_s"])))
+    if extra.population_s is not None:
+        environment.append(("database population", fmt.seconds(extra.population_s)))
     database = [
-        ("URL", text(db.get("url"))),
-        ("dialect", text(db.get("dialect") or env.get("db_dialect"))),
-        ("server version", text(db.get("server_version") or env.get("db_server_version"))),
+        ("URL", text(db.url)),
+        ("dialect", text(db.dialect or env.db_dialect)),
+        ("server version", text(db.server_version or env.db_server_version)),
+    ]
+    if db.server:
+        database.append(("server", text(db.server)))
+    if db.startup_s is not None:
+        database.append(("server start-up", fmt.seconds(db.startup_s)))
+    database += [
+        (name, text(value))
+        for name, value in (("package", db.package), ("runs as", db.run_as), ("schema", db.schema))
+        if value
     ]
     return {
         "workload": workload,

@@ -14,15 +14,17 @@ from vmmonbench.render.report.matrix import matrix
 from vmmonbench.render.report.overview import overview
 from vmmonbench.render.report.scaling import scaling
 from vmmonbench.render.report.server import server_statements
-from vmmonbench.render.report.statements import hot_spots, statements
+from vmmonbench.render.report.statements import MAX_STATEMENT_ROWS, hot_spots, statements
 from vmmonbench.render.report.timeline import timeline
 from vmmonbench.render.report.view import Section, configs
 from vmmonbench.render.shell import Block, render_page, safe_json
-from vmmonbench.results import Results, write_atomic
+from vmmonbench.results import Results, to_builtins, write_atomic
 
 EMBEDDED_NOTE = (
     "results.json without the raw per-cycle samples (runs[].cycles) and raw command lock waits "
-    "(runs[].commands.waits_s); the charts were drawn from them"
+    "(runs[].commands.waits_s), the charts were drawn from them; and with at most the "
+    f"{MAX_STATEMENT_ROWS} slowest statements of each configuration (runs[].statements_count "
+    "says how many there were)"
 )
 
 SECTIONS: tuple[Section, ...] = (
@@ -77,10 +79,12 @@ def write_report(results: Results, path: Path, *, assets_dir: Path | None = None
 
 def embedded_json(results: Results) -> Markup:
     """The results (without raw samples) as JSON that cannot end the `<script>` holding it."""
-    data = results.to_dict()
+    data = to_builtins(results)
     data["embedded"] = EMBEDDED_NOTE
     for run in data["runs"]:
-        run["cycles_count"] = len(run.pop("cycles", None) or [])
-        commands = run.get("commands") or {}
-        commands.pop("waits_s", None)
+        run["cycles_count"] = len(run.pop("cycles"))
+        run["commands"].pop("waits_s")
+        statements = sorted(run["statements"], key=lambda s: s["total_s"], reverse=True)
+        run["statements_count"] = len(statements)
+        run["statements"] = statements[:MAX_STATEMENT_ROWS]
     return safe_json(data)

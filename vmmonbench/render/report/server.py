@@ -16,8 +16,8 @@ def server_statements(results: Results, configs: Sequence[Config]) -> dict[str, 
     views = []
     for config in configs:
         server = config.run.server_statements
-        rows = list(server.get("statements") or []) if server.get("available") else []
-        views.append((config, bool(server.get("available")), server.get("reason"), rows))
+        rows = list(server.statements) if server.available else []
+        views.append((config, server.available, server.reason, rows))
     reasons = {str(reason) for _, available, reason, _ in views if not available and reason}
     common = next(iter(reasons)) if len(reasons) == 1 and not any(v[1] for v in views) else None
     return {"views": views, "common_reason": common, "limit": SERVER_ROWS}

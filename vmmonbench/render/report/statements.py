@@ -8,48 +8,42 @@ from typing import Any
 
 from markupsafe import Markup
 
-from vmmonbench.render import format as fmt
+from vmmonbench import figures
+from vmmonbench import units as fmt
+from vmmonbench.figures import View, is_monitoring_statement, shown_in
 from vmmonbench.render import svg
-from vmmonbench.render.report.matrix import METRICS
-from vmmonbench.render.report.view import Config, num, paired, plural
-from vmmonbench.render.selection import is_monitoring_statement
+from vmmonbench.render.report.view import Config, paired, plural
+from vmmonbench.result_records import StatementRecord
 from vmmonbench.results import Results, RunResult
 
 TOP_STATEMENTS = 12
-HEADLINE_METRICS = (
-    "DB time / stats cycle",
-    "statements / stats cycle",
-    "effective stats period",
-    "command wait p99",
-)
+# a table row per statement up to this many per configuration: a run with a million
+# statements still renders in bounded memory, and the rest stay in results.json
+MAX_STATEMENT_ROWS = 500
 
 
 @dataclass(frozen=True, slots=True)
 class HotSpots:
-    """One configuration's hot-spot chart and how much of its DB time is monitoring's."""
+    """One configuration's hot-spot chart and how much of its DB time is monitoring work's."""
 
     config: Config
     chart: Markup
     shown: int
     statements: int
     total_s: float
-    monitoring_s: float
+    monitoring_s: float  # by activity: every cycle's and event's own DB time
 
 
 def hot_spots(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     """Each configuration's top statements by self time, all charts on one scale."""
     tops = [(config, _by_time(config.run)[:TOP_STATEMENTS]) for config in configs]
-    scale = max((num(s, "total_s") for _, top in tops for s in top), default=0.0)
+    scale = max((s.total_s for _, top in tops for s in top), default=0.0)
     charts = [_hot_spot_chart(config, top, scale) for config, top in tops]
     pair = paired(configs)
     headline = [
-        (
-            metric.name,
-            metric.text(metric.value(configs[0].run)),
-            metric.text(metric.value(configs[1].run)),
-        )
-        for metric in METRICS
-        if pair and metric.name in HEADLINE_METRICS
+        (figure.title, figure.of(configs[0].run), figure.of(configs[1].run))
+        for figure in shown_in(View.HEADLINE)
+        if pair
     ]
     return {
         "pair": charts[:2] if pair else [],
@@ -59,38 +53,34 @@ def hot_spots(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     }
 
 
-def _by_time(run: RunResult) -> list[dict[str, Any]]:
-    return sorted(run.statements, key=lambda s: num(s, "total_s"), reverse=True)
+def _by_time(run: RunResult) -> list[StatementRecord]:
+    return sorted(run.statements, key=lambda s: s.total_s, reverse=True)
 
 
-def _hot_spot_chart(config: Config, top: list[dict[str, Any]], scale: float) -> HotSpots:
+def _hot_spot_chart(config: Config, top: list[StatementRecord], scale: float) -> HotSpots:
     bars = [
         svg.Bar(
-            label=str(s.get("label", "")),
-            value=num(s, "total_s"),
-            text=f"{fmt.seconds(num(s, 'total_s'))} · {plural(num(s, 'calls'), 'call')}",
-            tone="monitoring" if is_monitoring_statement(str(s.get("label", ""))) else "other",
+            label=s.label,
+            value=s.total_s,
+            text=f"{fmt.seconds(s.total_s)} · {plural(s.calls, 'call')}",
+            tone="monitoring" if is_monitoring_statement(s.label) else "other",
             tooltip=(
-                f"{s.get('label', '')}: {fmt.seconds(num(s, 'total_s'))} self time, "
-                f"{fmt.count(num(s, 'calls'))} calls, mean {fmt.seconds(num(s, 'mean_s'))}"
+                f"{s.label}: {fmt.seconds(s.total_s)} self time, "
+                f"{fmt.count(s.calls)} calls, mean {fmt.seconds(s.mean_s)}"
             ),
         )
         for s in top
     ]
-    statements = config.run.statements
+    run = config.run
     return HotSpots(
         config=config,
         chart=svg.horizontal_bars(
-            bars, title=f"DB self time hot spots: {config.run.label}", scale_max=scale
+            bars, title=f"DB self time hot spots: {run.label}", scale_max=scale
         ),
         shown=len(top),
-        statements=len(statements),
-        total_s=sum(num(s, "total_s") for s in statements),
-        monitoring_s=sum(
-            num(s, "total_s")
-            for s in statements
-            if is_monitoring_statement(str(s.get("label", "")))
-        ),
+        statements=len(run.statements),
+        total_s=sum(s.total_s for s in run.statements),
+        monitoring_s=figures.monitoring_db_time(run.cycles),
     )
 
 
@@ -105,9 +95,9 @@ class StatementRow:
     sql: str
     kind: str
     monitoring: bool
-    calls: float
+    calls: int
     calls_per_cycle: float | None
-    rows: float
+    rows: int
     total_s: float
     mean_s: float
     p95_s: float
@@ -116,26 +106,28 @@ class StatementRow:
 
 
 def statements(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
-    """Every normalized statement of each configuration, slowest first."""
+    """Every normalized statement of each configuration, slowest first (at most a few hundred
+    rows per configuration; the table says how many more results.json holds)."""
     tables = []
     for config in configs:
         cycles = config.stats_cycles
+        ordered = _by_time(config.run)
         rows = [
             StatementRow(
-                label=str(s.get("label", "")),
-                sql=str(s.get("sql", "")),
-                kind=str(s.get("kind", "")),
-                monitoring=is_monitoring_statement(str(s.get("label", ""))),
-                calls=num(s, "calls"),
-                calls_per_cycle=num(s, "calls") / cycles if cycles else None,
-                rows=num(s, "rows"),
-                total_s=num(s, "total_s"),
-                mean_s=num(s, "mean_s"),
-                p95_s=num(s, "p95_s"),
-                p99_s=num(s, "p99_s"),
-                share=min(max(num(s, "share"), 0.0), 1.0),
+                label=s.label,
+                sql=s.sql,
+                kind=s.kind,
+                monitoring=is_monitoring_statement(s.label),
+                calls=s.calls,
+                calls_per_cycle=s.calls / cycles if cycles else None,
+                rows=s.rows,
+                total_s=s.total_s,
+                mean_s=s.mean_s,
+                p95_s=s.p95_s,
+                p99_s=s.p99_s,
+                share=min(max(s.share, 0.0), 1.0),
             )
-            for s in _by_time(config.run)
+            for s in ordered[:MAX_STATEMENT_ROWS]
         ]
-        tables.append((config, rows))
-    return {"tables": tables}
+        tables.append((config, rows, len(ordered) - len(rows)))
+    return {"tables": tables, "limit": MAX_STATEMENT_ROWS}

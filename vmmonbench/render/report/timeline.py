@@ -8,10 +8,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from vmmonbench import units as fmt
 from vmmonbench.configuration import STATS_DELAY_S
-from vmmonbench.render import format as fmt
+from vmmonbench.monitor.samples import CycleKind
 from vmmonbench.render import svg
-from vmmonbench.render.report.view import Config, num
+from vmmonbench.render.report.view import Config
 from vmmonbench.results import Results, RunResult
 
 TIMELINE_POINTS = 300  # per series; longer runs keep the slowest cycle of each time bucket
@@ -80,7 +81,7 @@ def timeline(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
                 ),
                 stats=len(points["stats"]),
                 lists=len(points["list"]),
-                events=sum(1 for c in cycles if c.get("kind") == "event"),
+                events=sum(1 for c in cycles if c.kind is CycleKind.EVENT),
                 thinned=thinned != points,
             )
         )
@@ -90,11 +91,10 @@ def timeline(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
 def _timeline_points(run: RunResult) -> dict[str, list[tuple[float, float]]]:
     points: dict[str, list[tuple[float, float]]] = {"stats": [], "list": [], "problem": []}
     for cycle in run.cycles:
-        kind = cycle.get("kind")
-        if kind not in ("stats", "list"):
+        if cycle.kind is CycleKind.EVENT:
             continue  # events are handled one VM at a time; their count is in the caption
-        key = "problem" if cycle.get("skipped") or cycle.get("failed") else str(kind)
-        points[key].append((num(cycle, "start_s"), num(cycle, "duration_s")))
+        key = "problem" if not cycle.completed else cycle.kind.value
+        points[key].append((cycle.start_s, cycle.duration_s))
     return {key: sorted(values) for key, values in points.items()}
 
 

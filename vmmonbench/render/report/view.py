@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
 
-from vmmonbench.render import format as fmt
+from vmmonbench import figures
+from vmmonbench import units as fmt
 from vmmonbench.render.selection import legacy_and_optimized
 from vmmonbench.render.shell import slug
 from vmmonbench.results import Results, RunResult
@@ -36,7 +36,7 @@ class Config:
     @property
     def stats_cycles(self) -> int:
         """Statistics cycles completed."""
-        return int(self.run.summary.cycles.get("stats", 0))
+        return figures.stats_cycles(self.run)
 
 
 Builder = Callable[[Results, Sequence[Config]], dict[str, Any]]
@@ -76,12 +76,6 @@ def configs(results: Results) -> list[Config]:
 def paired(configs: Sequence[Config]) -> bool:
     """Whether the first two configurations are the 3.6 and 4.1 designs, to show side by side."""
     return [c.role for c in configs[:2]] == ["legacy", "optimized"]
-
-
-def num(data: Mapping[str, Any], key: str) -> float:
-    """A finite number stored under `key`, 0.0 when missing or not a number."""
-    value = data.get(key)
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else 0.0
 
 
 def count(value: Any) -> str:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from vmmonbench import units as fmt
 from vmmonbench.configuration import STATS_DELAY_S
-from vmmonbench.render import format as fmt
 from vmmonbench.render import svg
-from vmmonbench.render.sweep.models import Model, Point
-from vmmonbench.scaling import UTILIZATION_LIMIT, LinearFit
+from vmmonbench.render.sweep.styles import Drawn
+from vmmonbench.scaling import UTILIZATION_LIMIT, CapacityModel, LinearFit, ScalingPoint
 
 # Projections far beyond the measured sizes are cut at this multiple of the largest one.
 PROJECTION_SPAN = 1000
@@ -29,9 +29,9 @@ class Plot:
     svg: Markup
 
 
-def plots(models: Sequence[Model]) -> list[Plot]:
+def plots(models: Sequence[Drawn]) -> list[Plot]:
     """DB time, processing (with saturation), statements and utilization against VMs per host."""
-    drawn = [m for m in models if m.points]
+    drawn = [m for m in models if m.model.points]
     return [
         _measured(
             drawn,
@@ -54,14 +54,14 @@ def plots(models: Sequence[Model]) -> list[Plot]:
     ]
 
 
-def _vms_axis(models: Sequence[Model], *, log: bool) -> svg.Axis:
-    sizes = [p.vms for m in models for p in m.points if p.vms > 0] or [1.0]
+def _vms_axis(models: Sequence[Drawn], *, log: bool) -> svg.Axis:
+    sizes = [float(p.vms) for m in models for p in m.model.points if p.vms > 0] or [1.0]
     if not log:
         return svg.Axis("VMs per host", 0.0, max(sizes) * 1.05, format=fmt.count)
     ahead = [
         v
         for m in models
-        for v in (m.saturation_vms, m.half_utilization_vms)
+        for v in (m.model.saturation_vms, m.model.half_utilization_vms)
         if v is not None and v > 0
     ]
     high = min(max([*sizes, *ahead]), max(sizes) * PROJECTION_SPAN)
@@ -75,42 +75,42 @@ def _vms_axis(models: Sequence[Model], *, log: bool) -> svg.Axis:
 
 
 def _measured(
-    models: Sequence[Model],
+    models: Sequence[Drawn],
     key: str,
     title: str,
-    value: Callable[[Point], float],
-    fit: Callable[[Model], LinearFit | None],
+    value: Callable[[ScalingPoint], float],
+    fit: Callable[[CapacityModel], LinearFit | None],
     form: svg.Formatter,
 ) -> Plot:
     x = _vms_axis(models, log=False)
-    highest = max([value(p) for m in models for p in m.points] + [0.0])
+    highest = max([value(p) for m in models for p in m.model.points] + [0.0])
     y = svg.Axis(title.lower(), 0.0, highest * 1.1 or 1.0, format=form)
     series = []
     for m in models:
-        series.append(_points(m, [(p.vms, value(p)) for p in m.points]))
-        line = fit(m)
+        series.append(_points(m, [(p.vms, value(p)) for p in m.model.points]))
+        line = fit(m.model)
         if line is not None:
-            ends = [(n, line.at(n)) for n in (m.points[0].vms, m.points[-1].vms)]
+            ends = [(float(n), line.at(n)) for n in (m.model.points[0].vms, m.model.points[-1].vms)]
             series.append(_fit_series(m, ends))
     note = "markers: measured; dashed: the least-squares line, fixed + cost per VM × N"
     chart = svg.line_chart(series, title=f"{title} against VMs per host", x=x, y=y)
     return Plot(key, title, note, chart)
 
 
-def _processing(models: Sequence[Model]) -> Plot:
+def _processing(models: Sequence[Drawn]) -> Plot:
     x = _vms_axis(models, log=True)
-    measured = [p.stats_cycle_s for m in models for p in m.points if p.stats_cycle_s > 0]
+    measured = [p.stats_cycle_s for m in models for p in m.model.points if p.stats_cycle_s > 0]
     low = 10 ** math.floor(math.log10(min(measured, default=1e-3)))
     high = 10 ** math.ceil(math.log10(max([*measured, STATS_DELAY_S * 1.5])))
     y = svg.Axis("processing per statistics cycle (log)", low, high, log=True, format=fmt.seconds)
     series = [_limit(f"{fmt.seconds(STATS_DELAY_S)} statistics interval", x, STATS_DELAY_S)]
     for m in models:
-        series.append(_points(m, [(p.vms, p.stats_cycle_s) for p in m.points]))
-        if m.processing is not None:
-            curve = _curve(m.processing.at, x, y, m.saturation_vms)
+        series.append(_points(m, [(p.vms, p.stats_cycle_s) for p in m.model.points]))
+        if m.model.processing is not None:
+            curve = _curve(m.model.processing.at, x, y, m.model.saturation_vms)
             series.append(_fit_series(m, curve))
-            if _shown(m.saturation_vms, x):
-                series.append(_projection(m, m.saturation_vms, STATS_DELAY_S))
+            if _shown(m.model.saturation_vms, x):
+                series.append(_projection(m, m.model.saturation_vms, STATS_DELAY_S))
     note = (
         "markers: measured; dashed: the fitted line, extended to where it reaches the "
         f"{fmt.seconds(STATS_DELAY_S)} interval (×: projected saturation); log scales"
@@ -119,17 +119,17 @@ def _processing(models: Sequence[Model]) -> Plot:
     return Plot("processing", "Processing per statistics cycle", note, chart)
 
 
-def _utilization(models: Sequence[Model]) -> Plot:
+def _utilization(models: Sequence[Drawn]) -> Plot:
     x = _vms_axis(models, log=True)
     y = svg.Axis("monitoring utilization", 0.0, 1.0, format=lambda v: f"{v * 100:.0f} %")
     series = [_limit(f"{UTILIZATION_LIMIT * 100:.0f} % utilization", x, UTILIZATION_LIMIT)]
     for m in models:
-        series.append(_points(m, [(p.vms, p.utilization) for p in m.points]))
-        if m.load is not None:
-            curve = _curve(_utilization_at(m.load), x, y, m.half_utilization_vms)
+        series.append(_points(m, [(p.vms, p.utilization) for p in m.model.points]))
+        if m.model.load is not None:
+            curve = _curve(_utilization_at(m.model.load), x, y, m.model.half_utilization_vms)
             series.append(_fit_series(m, curve))
-            if _shown(m.half_utilization_vms, x):
-                series.append(_projection(m, m.half_utilization_vms, UTILIZATION_LIMIT))
+            if _shown(m.model.half_utilization_vms, x):
+                series.append(_projection(m, m.model.half_utilization_vms, UTILIZATION_LIMIT))
     note = (
         "markers: measured; dashed: busy/idle fitted linearly in N, as utilization, extended "
         f"to {UTILIZATION_LIMIT * 100:.0f} % (×); log VM scale"
@@ -163,15 +163,15 @@ def _shown(value: float | None, x: svg.Axis) -> bool:
     return value is not None and x.low <= value <= x.high
 
 
-def _points(m: Model, points: list[tuple[float, float]]) -> svg.Series:
+def _points(m: Drawn, points: list[tuple[float, float]]) -> svg.Series:
     return svg.Series(m.name, points, m.tone, line=False, marker=m.marker)
 
 
-def _fit_series(m: Model, points: list[tuple[float, float]]) -> svg.Series:
+def _fit_series(m: Drawn, points: list[tuple[float, float]]) -> svg.Series:
     return svg.Series(f"{m.name}: fitted", points, m.tone, marker="none", dashed=True, legend=False)
 
 
-def _projection(m: Model, vms: float | None, level: float) -> svg.Series:
+def _projection(m: Drawn, vms: float | None, level: float) -> svg.Series:
     where = f"{vms:,.0f} VMs" if vms is not None else "not reached"
     return svg.Series(
         f"{m.name}: projected {where}",

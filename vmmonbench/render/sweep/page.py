@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from vmmonbench import __version__
+import msgspec
+
 from vmmonbench.configuration import STATS_DELAY_S
 from vmmonbench.render.links import folder_href
 from vmmonbench.render.shell import Block, render_page, safe_json
 from vmmonbench.render.sweep.charts import plots
-from vmmonbench.render.sweep.models import models
+from vmmonbench.render.sweep.styles import drawn
 from vmmonbench.render.sweep.tables import (
     CAPACITY_COLUMNS,
     capacity_rows,
@@ -20,53 +19,51 @@ from vmmonbench.render.sweep.tables import (
 )
 from vmmonbench.results import write_atomic
 from vmmonbench.scaling import UTILIZATION_LIMIT
+from vmmonbench.sweep_results import SweepResult
 
 
 def render_sweep(
-    sweep: Mapping[str, Any], *, assets_dir: Path | None = None, page_dir: Path | None = None
+    sweep: SweepResult, *, assets_dir: Path | None = None, page_dir: Path | None = None
 ) -> str:
-    """A sweep (sweep.json's data) as one self-contained HTML page (no external resources).
+    """A sweep as one self-contained HTML page (no external resources).
 
     Each size's report and results are linked, not embedded: `assets_dir` is the sweep's
     folder and `page_dir` the folder the page will be saved in (default: the current folder).
     Without `assets_dir` the links are relative to the sweep's folder, for a page saved there.
     """
-    drawn = models(sweep)
+    models = drawn(sweep.models)
     prefix = folder_href(assets_dir, page_dir) if assets_dir is not None else ""
-    workload = sweep.get("workload")
     blocks = [
         Block(
             "capacity",
             "Capacity model",
             "sweep/capacity.html.j2",
-            {"rows": capacity_rows(drawn), "columns": CAPACITY_COLUMNS},
+            {"rows": capacity_rows(models), "columns": CAPACITY_COLUMNS},
         ),
         Block(
             "plots",
             "Cost against VMs per host",
             "sweep/plots.html.j2",
-            {"plots": plots(drawn), "measured": measured_rows(drawn)},
+            {"plots": plots(models), "measured": measured_rows(models)},
         ),
         Block("sizes", "Sizes run", "sweep/sizes.html.j2", {"runs": size_runs(sweep, prefix)}),
     ]
     return render_page(
         "sweep.html.j2",
         kind="sweep",
-        version=str(sweep.get("vmmonbench_version") or __version__),
+        version=sweep.vmmonbench_version,
         sweep=sweep,
-        workload=workload if isinstance(workload, Mapping) else {},
-        labels=list(dict.fromkeys(m.label for m in drawn)),
+        workload=sweep.workload,
+        labels=list(dict.fromkeys(m.label for m in sweep.models)),
         interval_s=STATS_DELAY_S,
         utilization_limit=UTILIZATION_LIMIT,
         blocks=blocks,
         assets=prefix,
-        data=safe_json(sweep),
+        data=safe_json(msgspec.to_builtins(sweep)),
     )
 
 
-def write_sweep_report(
-    sweep: Mapping[str, Any], path: Path, *, assets_dir: Path | None = None
-) -> None:
+def write_sweep_report(sweep: SweepResult, path: Path, *, assets_dir: Path | None = None) -> None:
     """Render the sweep page and replace `path` with it atomically.
 
     `assets_dir`: the sweep's folder, when the page is written elsewhere; links then lead there.

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
-from vmmonbench.render import format as fmt
+from vmmonbench import units as fmt
 from vmmonbench.render.links import file_href
-from vmmonbench.render.sweep.models import Model, Point, projected
-from vmmonbench.scaling import LinearFit
+from vmmonbench.render.sweep.styles import Drawn, projected
+from vmmonbench.scaling import LinearFit, ScalingPoint
+from vmmonbench.sweep_results import SweepResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Value:
 class CapacityRow:
     """One configuration at one host count: costs, fit quality, projections."""
 
-    model: Model
+    drawn: Drawn
     cells: tuple[Value, ...]
 
 
@@ -45,64 +45,58 @@ CAPACITY_COLUMNS = (
 class SizeRun:
     """One size of the sweep: where its report and results are, and how it ended."""
 
-    vms: float
-    hosts: float
+    vms: int
+    hosts: int
     status: str
     results: str
     report_href: str | None
     results_href: str | None
 
 
-def capacity_rows(models: Sequence[Model]) -> list[CapacityRow]:
+def capacity_rows(models: Sequence[Drawn]) -> list[CapacityRow]:
     """One row per model, in the sweep's order."""
-    return [
-        CapacityRow(
-            model=m,
-            cells=(
-                _seconds(m.processing.per_vm if m.processing else None),
-                _seconds(m.processing.fixed if m.processing else None),
-                _r2(m.processing),
-                _seconds(m.db_time.per_vm if m.db_time else None),
-                _plain(m.statements.per_vm if m.statements else None),
-                _vms(m.saturation_vms, m.processing),
-                _vms(m.half_utilization_vms, m.load),
-            ),
+    rows = []
+    for d in models:
+        m = d.model
+        rows.append(
+            CapacityRow(
+                drawn=d,
+                cells=(
+                    _seconds(m.processing.per_vm if m.processing else None),
+                    _seconds(m.processing.fixed if m.processing else None),
+                    _r2(m.processing),
+                    _seconds(m.db_time.per_vm if m.db_time else None),
+                    _plain(m.statements.per_vm if m.statements else None),
+                    _vms(m.saturation_vms, m.processing),
+                    _vms(m.half_utilization_vms, m.load),
+                ),
+            )
         )
-        for m in models
-    ]
+    return rows
 
 
-def measured_rows(models: Sequence[Model]) -> list[tuple[Model, Point]]:
+def measured_rows(models: Sequence[Drawn]) -> list[tuple[Drawn, ScalingPoint]]:
     """Every measured point, configuration by configuration."""
-    return [(m, p) for m in models for p in m.points]
+    return [(d, p) for d in models for p in d.model.points]
 
 
-def size_runs(sweep: Mapping[str, Any], prefix: str) -> list[SizeRun]:
+def size_runs(sweep: SweepResult, prefix: str) -> list[SizeRun]:
     """The sweep's sizes, each with links (relative, via `prefix`) to its report and results."""
-    runs = sweep.get("runs")
     found = []
-    for run in runs if isinstance(runs, list) else []:
-        if not isinstance(run, Mapping):
-            continue
-        results = str(run.get("results") or "")
-        folder = PurePosixPath(results).parent.as_posix() if results else ""
+    for run in sweep.runs:
+        folder = PurePosixPath(run.results).parent.as_posix() if run.results else ""
         report = "report.html" if folder in {"", "."} else f"{folder}/report.html"
         found.append(
             SizeRun(
-                vms=_num(run.get("vms")),
-                hosts=_num(run.get("hosts")),
-                status=str(run.get("status") or "-"),
-                results=results,
-                report_href=file_href(prefix, report) if results else None,
-                results_href=file_href(prefix, results),
+                vms=run.vms,
+                hosts=run.hosts,
+                status=run.status.value,
+                results=run.results,
+                report_href=file_href(prefix, report) if run.results else None,
+                results_href=file_href(prefix, run.results),
             )
         )
     return found
-
-
-def _num(value: Any) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return float(value) if ok and math.isfinite(value) else 0.0
 
 
 def _key(value: float | None) -> str:

@@ -1,6 +1,28 @@
-"""Number formatting shared by the terminal and HTML renderers."""
+"""Units of the figures and how their values are written, the same in every output."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Unit(StrEnum):
+    """What a figure counts; counts are exact, everything else is measured (noisy)."""
+
+    COUNT = "count"
+    SECONDS = "seconds"
+    BYTES = "bytes"
+    FRACTION = "fraction"
+
+
+def text(unit: Unit, value: float | None) -> str:
+    """A value in its unit: '12.3 ms', '1,012.5', '411.1 KiB', '0.7 %'; '-' when absent."""
+    if unit is Unit.SECONDS:
+        return seconds(value)
+    if unit is Unit.BYTES:
+        return size(value)
+    if unit is Unit.FRACTION:
+        return percent(value)
+    return count(value)
 
 
 def seconds(value: float | None) -> str:
@@ -20,12 +42,12 @@ def seconds(value: float | None) -> str:
 
 
 def count(value: float | None) -> str:
-    """An integer-like count with thousands separators (one decimal when fractional)."""
+    """A count with thousands separators; a fractional one (a mean) with up to two decimals."""
     if value is None:
         return "-"
     if float(value).is_integer():
         return f"{int(value):,}"
-    return f"{value:,.1f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def size(value: float | None) -> str:
