@@ -41,21 +41,6 @@ class Optimization(StrEnum):
     NO_SELECT_1 = "no-select-1"
 
 
-OPTIMIZATION_HELP: dict[Optimization, str] = {
-    Optimization.VM_NUMA_SKIP: "skip VM NUMA processing when VMs report no NUMA data",
-    Optimization.HOST_NUMA_MEMO: "read host NUMA once per cycle instead of once per VM",
-    Optimization.JOBS_IN_MEMORY: "track VM jobs in memory instead of reading vm_jobs",
-    Optimization.DYNAMIC_UPDATES: (
-        "write vm_dynamic only on real change (guest memory moved to statistics, hashes not "
-        "compared as dynamic fields, guest-agent NICs compared order-insensitively)"
-    ),
-    Optimization.DEVICES_SPLIT: "devices monitoring with an in-memory hash cache",
-    Optimization.LIGHT_VIEWS: "light monitoring views for NICs",
-    Optimization.STATS_IN_MEMORY: "usage history kept in memory; statistics write batch only",
-    Optimization.DYNAMIC_ONLY_READ: "read only vm_dynamic for analysis (static fields cached)",
-    Optimization.NO_SELECT_1: "no `select 1` validation on every connection checkout",
-}
-
 ALL_OPTIMIZATIONS: frozenset[Optimization] = frozenset(Optimization)
 
 

@@ -44,9 +44,3 @@ class RunFailedError(VmmonbenchError):
     """A run could not complete (e.g. the fake-host process died); partial results were written."""
 
     exit_code = EXIT_FAILED
-
-
-class RunInterruptedError(VmmonbenchError):
-    """The run was interrupted by Ctrl-C or SIGTERM; partial results were written."""
-
-    exit_code = EXIT_INTERRUPTED

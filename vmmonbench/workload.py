@@ -75,11 +75,6 @@ class Workload:
         data["total_vms"] = self.total_vms
         return data
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "workload") -> Workload:
-        """Rebuild and validate a workload from `to_dict` output or a parsed TOML table."""
-        return _build(data, source)
-
     def with_overrides(
         self,
         *,

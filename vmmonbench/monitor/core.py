@@ -31,7 +31,6 @@ class CoreCounters:
     events_ignored: int = 0
     vms_lost: int = 0
     reconnects: int = 0
-    rpc_failures: int = 0
 
 
 @dataclass(slots=True)
@@ -261,7 +260,6 @@ class MonitoringCore:
         counters = CoreCounters(events_received=self.counters.events_received)
         for client in self.clients.values():
             counters.reconnects += client.counters.reconnects
-            counters.rpc_failures += client.counters.failures
         for monitor in self.monitors.values():
             counters.events_ignored += monitor.events_ignored
             counters.vms_lost += monitor.vms_lost

@@ -6,8 +6,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from vmmonbench.monitor.clock import WarpClock
 
@@ -38,15 +37,6 @@ class Scheduler:
         with self._cond:
             heapq.heappush(self._heap, (when, next(self._seq), action))
             self._cond.notify_all()
-
-    @contextmanager
-    def working(self) -> Iterator[None]:
-        """Mark work in flight for the duration of the block."""
-        self.begin_work()
-        try:
-            yield
-        finally:
-            self.end_work()
 
     def begin_work(self) -> None:
         """One more piece of work in flight: the clock will not jump."""
