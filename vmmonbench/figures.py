@@ -201,6 +201,14 @@ def _period(run: RunResult) -> float | None:
     return effective_stats_period(run.cycles)
 
 
+def _monitoring_db_times(run: RunResult) -> list[float]:
+    return [cycle.db_time_s for cycle in run.cycles]
+
+
+def _monitoring_db_time(run: RunResult) -> float | None:
+    return monitoring_db_time(run.cycles)
+
+
 def _utilization(run: RunResult) -> float | None:
     return run.summary.utilization
 
@@ -274,6 +282,15 @@ FIGURES: Final[tuple[Figure, ...]] = (
         _S,
         _summary("db_time_s"),
         _per_cycle("db_time_s"),
+    ),
+    Figure(
+        "monitoring_db_time_s",
+        "monitoring DB time",
+        "DB self time of monitoring work (cycles and events, not commands), whole run",
+        _S,
+        _monitoring_db_time,
+        _monitoring_db_times,
+        shown=_TM,
     ),
     Figure(
         "rows_written", "rows written", "rows written, whole run", COUNT, _summary("rows_written")

@@ -321,6 +321,7 @@ def test_matrix_marks_the_best_cell_of_each_column() -> None:
         "DB time / stats cycle",
         "statistics cycles",
         "stats cycle duration",
+        "monitoring DB time",
     }
     assert best["per-vm-lock+event-plus-stats+3.6"] == {"effective stats period"}
     assert best["host-lock+polling-only+3.6"] == {"divergent VMs", "divergent before settle"}
