@@ -44,6 +44,8 @@ from vmmonbench.render.terminal import (
     capacity_table,
     print_comparison,
     print_results,
+    print_speedup,
+    visible,
 )
 from vmmonbench.results import Results, write_atomic
 from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
@@ -270,14 +272,21 @@ def compare(
     ] = None,
     counts_only: Annotated[
         bool,
-        typer.Option(help="Default rules on deterministic counts only (CI on shared runners)."),
+        typer.Option(
+            show_default=False,
+            help="Default rules on deterministic counts only (CI on shared runners).",
+        ),
     ] = False,
     allow_mismatch: Annotated[
-        bool, typer.Option(help="Compare results of different workloads anyway.")
+        bool,
+        typer.Option(show_default=False, help="Compare results of different workloads anyway."),
     ] = False,
     allow_gone: Annotated[
         bool,
-        typer.Option(help="Let configurations and statements gone from NEW pass (shown as gone)."),
+        typer.Option(
+            show_default=False,
+            help="Let configurations and statements gone from NEW pass (shown as gone).",
+        ),
     ] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Show unchanged rows too.")] = False,
     html: Annotated[
@@ -324,7 +333,7 @@ def speedup(
     check = speedup_check(
         Results.load(results), slower=slower, faster=faster, at_least=at_least, metric=metric
     )
-    print(f"{'FAIL' if check.failed else 'ok'} within-run speedup: {check.explanation}")
+    print_speedup(check, _console())
     raise typer.Exit(EXIT_FAILED if check.failed else EXIT_OK)
 
 
@@ -359,25 +368,36 @@ def report(
 
 @app.command()
 def sweep(
-    vms: Annotated[str, typer.Option(help="Comma-separated VM counts per host.")],
+    vms: Annotated[
+        str, typer.Option(metavar="N,N,...", help="Comma-separated VM counts per host.")
+    ],
     workload: Annotated[str, typer.Argument(help="Workload name or TOML file.")] = "stable",
-    hosts: Annotated[str, typer.Option(help="Comma-separated host counts.")] = "1",
-    mode: Annotated[list[str] | None, typer.Option(help="Filter an axis (repeatable).")] = None,
-    optimization: Annotated[
-        list[str] | None, typer.Option(help="Optimizations for the extra configuration.")
+    hosts: Annotated[
+        str, typer.Option(metavar="H,H,...", help="Comma-separated host counts.")
+    ] = "1",
+    mode: Annotated[
+        list[str] | None, typer.Option(metavar="MODE", help="Filter an axis (repeatable).")
     ] = None,
-    duration: Annotated[str | None, typer.Option(help="Simulated duration per size.")] = None,
+    optimization: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAMES", help="Optimizations for the extra configuration."),
+    ] = None,
+    duration: Annotated[
+        str | None, typer.Option(metavar="TIME", help="Simulated duration per size.")
+    ] = None,
     db: Annotated[
         str | None,
         typer.Option(
+            metavar="DB",
             help="embedded (default: a PostgreSQL server per size), sqlite, sqlite:///FILE "
-            "or postgresql://USER@HOST/DB."
+            "or postgresql://USER@HOST/DB.",
         ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Random seed.")] = None,
     monitoring_threads: Annotated[
-        int, typer.Option(min=1, max=256, help="Bounded pool of host monitoring threads.")
+        int,
+        typer.Option(min=1, max=256, metavar="N", help="Bounded pool of host monitoring threads."),
     ] = 10,
 ) -> None:
     """Run the configurations at several sizes; fit cost per VM and project saturation."""
@@ -438,5 +458,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    print(f"vmmonbench: error: {' '.join(message.split())}", file=sys.stderr)
+    # a message may quote a results file's labels: its control characters are made visible
+    print(f"vmmonbench: error: {visible(' '.join(message.split()))}", file=sys.stderr)
     sys.exit(code)

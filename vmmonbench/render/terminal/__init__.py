@@ -6,9 +6,14 @@ results file may come from anyone (a pull request's), and must not drive the ter
 """
 
 from vmmonbench.render.terminal.capacity import capacity_table
-from vmmonbench.render.terminal.comparison import comparison_renderable, print_comparison
+from vmmonbench.render.terminal.comparison import (
+    comparison_renderable,
+    print_comparison,
+    print_speedup,
+)
 from vmmonbench.render.terminal.progress import TerminalProgress
 from vmmonbench.render.terminal.summary import hot_spots_tables, print_results, summary_tables
+from vmmonbench.render.terminal.untrusted import visible
 
 __all__ = [
     "TerminalProgress",
@@ -17,5 +22,7 @@ __all__ = [
     "hot_spots_tables",
     "print_comparison",
     "print_results",
+    "print_speedup",
     "summary_tables",
+    "visible",
 ]

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vmmonbench import units
-from vmmonbench.compare import Comparison, Row, Verdict
+from vmmonbench.compare import Check, Comparison, Row, Verdict
 from vmmonbench.render.comparison.values import change_text
 from vmmonbench.render.terminal.fit import fits
 from vmmonbench.render.terminal.untrusted import plain
@@ -111,6 +111,12 @@ def comparison_renderable(
 def print_comparison(comparison: Comparison, console: Console, *, show_all: bool = False) -> None:
     """Print the comparison."""
     console.print(comparison_renderable(comparison, console, show_all=show_all))
+
+
+def print_speedup(check: Check, console: Console) -> None:
+    """The within-run speedup check's one line: ok or FAIL, and why."""
+    verdict = Text("FAIL", style="bold red") if check.failed else Text("ok", style="bold green")
+    console.print(Text.assemble(verdict, " within-run speedup: ", plain(check.explanation)))
 
 
 def _shown(comparison: Comparison, show_all: bool) -> list[Row]:

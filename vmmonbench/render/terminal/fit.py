@@ -13,10 +13,12 @@ T = TypeVar("T")
 UNBOUNDED = 100_000
 
 
-def fits(console: Console, table: Table) -> bool:
-    """Whether the table's narrowest layout (text wrapped, numbers whole) fits the console."""
+def fits(console: Console, table: Table, *, whole: bool = False) -> bool:
+    """Whether the table fits the console: in its narrowest layout (text wrapped, numbers
+    whole), or with `whole` in its natural one (no cell wrapped at all)."""
     unbounded = console.options.update_width(UNBOUNDED)  # a measurement is capped at its width
-    return Measurement.get(console, unbounded, table).minimum <= console.width
+    measured = Measurement.get(console, unbounded, table)
+    return (measured.maximum if whole else measured.minimum) <= console.width
 
 
 def fitted(

@@ -41,14 +41,14 @@ def summary_tables(results: Results, console: Console) -> list[Table]:
 
 def hot_spots_tables(results: Results, console: Console) -> list[Table]:
     """Top statements by self time, the 3.6 design beside the 4.1 design (the study's Figures 1
-    and 2); one above the other when the terminal is too narrow for both side by side."""
+    and 2); one above the other when the terminal is too narrow for both with whole labels."""
     legacy, optimized = legacy_and_optimized(results)
     runs = [run for run in (legacy, optimized) if run is not None]
     if not runs:
         return []
     title = Text("DB self time hot spots (top statements)", style="bold")
     side_by_side = _hot_spots(title, runs)
-    if len(runs) == 1 or fits(console, side_by_side):
+    if len(runs) == 1 or fits(console, side_by_side, whole=True):
         return [side_by_side]
     return [_hot_spots(title, [run]) for run in runs]
 
