@@ -11,8 +11,7 @@ from typing import Any
 
 from vmmonbench.errors import BadInputError
 from vmmonbench.figures import completed
-from vmmonbench.monitor.samples import CycleKind
-from vmmonbench.result_records import Environment
+from vmmonbench.result_records import CycleKind, Environment
 from vmmonbench.results import Results, RunResult
 
 # The pytest-benchmark version whose file layout we write (used when it is not installed).

@@ -15,6 +15,8 @@ from vmmonbench.db import dao
 from vmmonbench.hotspots import CodeOrDbTime, HotSpot
 from vmmonbench.monitor.samples import CycleKind
 
+__all__ = ["CycleKind"]  # the cycles' kinds are the results' vocabulary too
+
 
 class RunStatus(StrEnum):
     """Values of `status` at the top level and per run."""

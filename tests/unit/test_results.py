@@ -13,8 +13,7 @@ from tests.results_data import as_data, minimal
 from vmmonbench import inputs
 from vmmonbench.errors import BadInputError, ResultsFormatError
 from vmmonbench.inputs import read_bounded
-from vmmonbench.monitor.samples import CycleKind
-from vmmonbench.result_records import CycleCounts, CycleRecord, StatementRecord
+from vmmonbench.result_records import CycleCounts, CycleKind, CycleRecord, StatementRecord
 from vmmonbench.results import FORMAT_VERSION, Results, RunResult, RunSummary, write_atomic
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -9,8 +9,13 @@ from typing import Any
 
 import pytest
 
-from vmmonbench.monitor.samples import CycleKind
-from vmmonbench.result_records import CycleCounts, CycleRecord, Environment, StatementRecord
+from vmmonbench.result_records import (
+    CycleCounts,
+    CycleKind,
+    CycleRecord,
+    Environment,
+    StatementRecord,
+)
 from vmmonbench.results import Results, RunResult, RunSummary
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -17,8 +17,7 @@ from vmmonbench.compare import (
     parse_rules,
 )
 from vmmonbench.errors import EXIT_FAILED, EXIT_OK, BadInputError
-from vmmonbench.monitor.samples import CycleKind
-from vmmonbench.result_records import Consistency, StatementRecord
+from vmmonbench.result_records import Consistency, CycleKind, StatementRecord
 from vmmonbench.results import Results, RunStatus
 from vmmonbench.units import Unit
 

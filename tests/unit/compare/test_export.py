@@ -9,7 +9,7 @@ from pytest_benchmark.stats import Stats
 
 from vmmonbench.errors import BadInputError
 from vmmonbench.export import Measure, to_pytest_benchmark
-from vmmonbench.monitor.samples import CycleKind
+from vmmonbench.result_records import CycleKind
 from vmmonbench.results import Results
 
 from .conftest import OPTIMIZED

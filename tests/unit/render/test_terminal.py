@@ -25,7 +25,7 @@ from vmmonbench.results import Results
 from vmmonbench.sweep_results import SweepResult
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "results"
-WIDTHS = (80, 100, 120)
+WIDTHS = [80, 100, 120]
 OPTIMIZED = "per-vm-lock+event-plus-stats+4.1"
 LEGACY = "per-vm-lock+event-plus-stats+3.6"
 # what a hostile results file might carry: an OSC 8 hyperlink, a screen clear, a title change,
@@ -84,7 +84,7 @@ def test_the_summary_fits_and_every_number_is_whole(results: Results, width: int
     assert "3.6: the legacy persistence" in " ".join(text.split())
 
 
-@pytest.mark.parametrize("width", (*WIDTHS, 160))
+@pytest.mark.parametrize("width", [*WIDTHS, 160])
 def test_the_hot_spots_go_side_by_side_only_where_whole_labels_fit(
     results: Results, width: int
 ) -> None:

@@ -10,9 +10,9 @@ from markupsafe import Markup
 
 from vmmonbench import units as fmt
 from vmmonbench.configuration import STATS_DELAY_S
-from vmmonbench.monitor.samples import CycleKind
 from vmmonbench.render import svg
 from vmmonbench.render.report.view import Config
+from vmmonbench.result_records import CycleKind
 from vmmonbench.results import Results, RunResult
 
 TIMELINE_POINTS = 300  # per series; longer runs keep the slowest cycle of each time bucket
