@@ -40,8 +40,9 @@ from vmmonbench.result_records import (
 
 FORMAT_VERSION = 1
 FORMAT_HISTORY = "1: first format (2026-11): runs with summary, statements, raw cycles, commands"
-# A run of hours over many hosts stays far below this; anything larger is not ours, or hostile.
-MAX_RESULTS_BYTES = 256 * MIB
+# A run of hours over many hosts stays far below this (the study's run is 100 KB); anything
+# larger is not ours, or hostile, and comparing it would take gigabytes.
+MAX_RESULTS_BYTES = 64 * MIB
 
 __all__ = ["FORMAT_VERSION", "Results", "RunResult", "RunStatus", "RunSummary", "write_atomic"]
 

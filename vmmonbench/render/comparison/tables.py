@@ -81,6 +81,10 @@ class StatementGroup:
         return all(cell.quiet for cell in self.cells.values())
 
 
+# statements listed per configuration: failed first, then those that moved, then the quiet ones
+MAX_STATEMENTS = 500
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigurationView:
     """One configuration of the comparison: its metric rows and its statements."""
@@ -92,6 +96,7 @@ class ConfigurationView:
     statements: tuple[StatementGroup, ...]
     counts: dict[Verdict, int]
     failed: int
+    left_out: int = 0  # statements not listed (past MAX_STATEMENTS; all in the results files)
 
     @property
     def hidden(self) -> int:
@@ -135,6 +140,10 @@ def configuration_views(comparison: Comparison) -> list[ConfigurationView]:
         only = ""
         if pair.verdict is not None:
             only = "new results" if pair.verdict is Verdict.NEW else "baseline"
+        groups = _groups([r for r in in_order if r.statement is not None])
+        listed = {
+            id(g) for g in sorted(groups, key=lambda g: (not g.failures, g.quiet))[:MAX_STATEMENTS]
+        }
         views.append(
             ConfigurationView(
                 pair=pair,
@@ -143,9 +152,10 @@ def configuration_views(comparison: Comparison) -> list[ConfigurationView]:
                 metrics=tuple(
                     cell(r) for r in rows if r.statement is None and r.metric != CONFIGURATION_ROW
                 ),
-                statements=tuple(_groups([r for r in in_order if r.statement is not None])),
+                statements=tuple(g for g in groups if id(g) in listed),
                 counts=counts,
                 failed=sum(row.failed for row in rows),
+                left_out=len(groups) - len(listed),
             )
         )
     return views

@@ -15,6 +15,9 @@ from vmmonbench.render.comparison.values import change_text
 from vmmonbench.render.terminal.fit import fits
 from vmmonbench.render.terminal.untrusted import plain
 
+# rows per configuration and failure lines shown; the rest are counted (the HTML page lists more)
+MAX_ROWS = 30
+MAX_FAILURES = 30
 VERDICT_STYLES: dict[Verdict, str] = {
     Verdict.REGRESSED: "bold red",
     Verdict.IMPROVED: "green",
@@ -82,15 +85,19 @@ def comparison_renderable(
     if hidden:
         parts.append(
             Text(
-                f"{hidden} rows not shown: unchanged, or statement times that moved without "
-                "raw samples to test them (--all shows every row)",
+                f"{hidden} rows not shown: unchanged, statement times that moved without raw "
+                f"samples to test them, or past {MAX_ROWS} per configuration (--all shows every "
+                "row)",
                 style="dim",
             )
         )
     parts += [plain(f"mismatch allowed: {line}", "yellow") for line in comparison.mismatches]
     parts += [plain(f"warning: {line}", "yellow") for line in comparison.warnings]
     parts += [plain(f"note: {line}", "dim") for line in comparison.notes]
-    parts += [plain(f"FAIL {check.explanation}", "bold red") for check in comparison.failures]
+    failures = comparison.failures
+    parts += [plain(f"FAIL {check.explanation}", "bold red") for check in failures[:MAX_FAILURES]]
+    if len(failures) > MAX_FAILURES:
+        parts.append(Text(f"... and {len(failures) - MAX_FAILURES} more failed checks", "bold red"))
     if comparison.stale_hint:
         parts.append(plain(f"hint: {comparison.stale_hint}", "yellow"))
     rules = comparison.rules_text
@@ -124,9 +131,17 @@ def _shown(comparison: Comparison, show_all: bool) -> list[Row]:
     if show_all:
         return rows
     # statement times have no raw samples: their moves are mostly noise and would bury the rest
-    return [
+    worth = [
         row
         for row in rows
         if row.failed
         or not (row.verdict is Verdict.NOT_SIGNIFICANT and row.statement and not row.sampled)
     ]
+    per_configuration: dict[str, int] = {}
+    shown = []
+    for row in worth:  # failed rows come first: they are the last to be left out
+        seen = per_configuration.get(row.configuration, 0)
+        if seen < MAX_ROWS:
+            shown.append(row)
+        per_configuration[row.configuration] = seen + 1
+    return shown
