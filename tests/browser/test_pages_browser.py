@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from tests.results_data import edited
 from vmmonbench.compare import compare
 from vmmonbench.render.html import write_comparison_report, write_sweep_report
 from vmmonbench.results import Results
+from vmmonbench.sweep_results import SweepResult
 
 from .offline import ARTIFACTS, NO_PROBLEMS, chromium, column, open_offline, screenshot
 
@@ -35,11 +36,13 @@ def browser() -> Iterator[Any]:
 def comparison_page(tmp_path: Path) -> Path:
     """Two real gate runs compared, with a regression injected: 3.6 doubles its NUMA reads."""
     base = Results.load(FIXTURES / "compare" / "gate-run1.json")
-    new = Results.load(FIXTURES / "compare" / "gate-run2.json")
-    run = new.run("host-lock+event-plus-stats+3.6")
-    assert run is not None
-    entry = next(s for s in run.statements if s["label"] == "GetNumaNodeByVdsId")
-    entry["calls"] *= 2
+
+    def double(data: dict[str, Any]) -> None:
+        run = next(r for r in data["runs"] if r["label"] == "host-lock+event-plus-stats+3.6")
+        entry = next(s for s in run["statements"] if s["label"] == "GetNumaNodeByVdsId")
+        entry["calls"] *= 2
+
+    new = edited(Results.load(FIXTURES / "compare" / "gate-run2.json"), double)
     path = tmp_path / "compare.html"
     write_comparison_report(compare(base, new, base_name="run1", new_name="run2"), path)
     return path
@@ -48,7 +51,7 @@ def comparison_page(tmp_path: Path) -> Path:
 @pytest.fixture
 def sweep_page(tmp_path: Path) -> Path:
     """The frozen sweep's page, written where its sweep.json would be."""
-    sweep = json.loads((FIXTURES / "results" / "sweep.json").read_text("utf-8"))
+    sweep = SweepResult.load(FIXTURES / "results" / "sweep.json")
     path = tmp_path / "sweep.html"
     write_sweep_report(sweep, path)
     return path
