@@ -432,13 +432,19 @@ class StatementFigure:
 
 
 def _total(name: str) -> StatementValue:
-    return lambda statement, _cycles: float(getattr(statement, name))
+    # a field older files lack (None) has no value: never zero, never an improvement
+    def value(statement: StatementRecord, _stats_cycles: int) -> float | None:
+        raw = getattr(statement, name)
+        return None if raw is None else float(raw)
+
+    return value
 
 
 def _per_stats_cycle_of(name: str) -> StatementValue:
     # all of a statement's calls, whichever activity made them, over the statistics cycles run
     def value(statement: StatementRecord, stats_cycles: int) -> float | None:
-        return float(getattr(statement, name)) / stats_cycles if stats_cycles else None
+        raw = getattr(statement, name)
+        return None if raw is None or not stats_cycles else float(raw) / stats_cycles
 
     return value
 

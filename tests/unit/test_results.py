@@ -15,10 +15,15 @@ from vmmonbench.errors import BadInputError, ResultsFormatError
 from vmmonbench.inputs import read_bounded
 from vmmonbench.result_records import CycleCounts, CycleKind, CycleRecord, StatementRecord
 from vmmonbench.results import FORMAT_VERSION, Results, RunResult, RunSummary, write_atomic
+from vmmonbench.sweep_results import SweepResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BASELINES = Path(__file__).resolve().parents[2] / "reports" / "baselines"
-VERSION_1_FILES = sorted(FIXTURES.glob("*/*.json")) + sorted(BASELINES.glob("*.json"))
+VERSION_1_FILES = [
+    path
+    for path in sorted(FIXTURES.glob("*/*.json")) + sorted(BASELINES.glob("*.json"))
+    if path.name != "sweep.json"
+]
 
 
 def _results() -> Results:
@@ -54,8 +59,6 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", VERSION_1_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_version_1_file_loads_and_saves_the_same_figures(path: Path) -> None:
-    if path.name == "sweep.json":
-        pytest.skip("a sweep file, not a run's results")
     loaded = Results.load(path)
     assert loaded.runs
     assert Results.from_json(loaded.to_json()) == loaded
@@ -201,3 +204,17 @@ def test_the_new_content_appears_only_by_rename(
     write_atomic(path, b"new and whole")
     assert seen == [b"old"]
     assert path.read_bytes() == b"new and whole"
+
+
+def test_the_sweep_file_loads_typed_and_round_trips(tmp_path: Path) -> None:
+    sweep = SweepResult.load(FIXTURES / "results" / "sweep.json")
+    assert [m.label for m in sweep.models][:1] == ["host-lock+polling-only+3.6"]
+    assert all(len(m.points) == 3 for m in sweep.models)
+    path = tmp_path / "sweep.json"
+    sweep.save(path)
+    assert SweepResult.load(path) == sweep
+    data = orjson.loads(path.read_bytes())
+    data["models"][0]["points"][0]["vms"] = "fifty"
+    path.write_bytes(orjson.dumps(data))
+    with pytest.raises(ResultsFormatError, match=r"at `\$.models\[0\].points\[0\].vms`"):
+        SweepResult.load(path)

@@ -46,6 +46,7 @@ class Row:
     sql: str | None = None
     significance: Significance | None = None
     failures: tuple[str, ...] = ()
+    absent_side: bool = False  # the statement itself is missing from one side (not a field)
 
     @property
     def exact(self) -> bool:
@@ -219,6 +220,7 @@ def _statement_rows(label: str, old: RunResult, now: RunResult, threshold: float
                     why,
                     statement=key[0],
                     sql=key[1],
+                    absent_side=before is None or after is None,
                 )
             )
     return rows
@@ -260,9 +262,10 @@ def _sql_changes(
 
 
 def gated_values(row: Row) -> tuple[float, float] | None:
-    """The values a rule compares: a statement absent on one side ran zero calls and rows."""
+    """The values a rule compares: a statement absent on one side ran zero calls and rows (a
+    field a statement's record lacks is no value, as for a configuration's figures)."""
     base, new = row.baseline, row.new
-    if row.statement is not None and row.exact:
+    if row.absent_side and row.exact:
         base, new = base or 0.0, new or 0.0
     if base is None or new is None:
         return None

@@ -64,7 +64,10 @@ def overview(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     if extra.fake_hosts is not None:
         rss = ", ".join(fmt.size(v) for v in extra.fake_hosts.peak_rss_bytes)
         processes = count(extra.fake_hosts.processes)
-        environment.append(("fake hosts", f"processes: {processes}, peak RSS {rss or '-'}"))
+        protocol = f", protocol {extra.fake_hosts.protocol}" if extra.fake_hosts.protocol else ""
+        environment.append(
+            ("fake hosts", f"processes: {processes}, peak RSS {rss or '-'}{protocol}")
+        )
     if extra.population_s is not None:
         environment.append(("database population", fmt.seconds(extra.population_s)))
     database = [
