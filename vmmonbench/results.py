@@ -47,18 +47,22 @@ MAX_RESULTS_BYTES = 64 * MIB
 __all__ = ["FORMAT_VERSION", "Results", "RunResult", "RunStatus", "RunSummary", "write_atomic"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
-    """Everything measured for one configuration."""
+    """Everything measured for one configuration.
+
+    The summary, statements and cycles are required in a file: the figures come from them,
+    and a run that lost them must not read as one that measured zeros.
+    """
 
     label: str
     lock: str
     fetch: str
     optimizations: tuple[str, ...]
     status: RunStatus = RunStatus.COMPLETE
-    summary: RunSummary = field(default_factory=RunSummary)
-    statements: tuple[StatementRecord, ...] = ()
-    cycles: tuple[CycleRecord, ...] = ()
+    summary: RunSummary
+    statements: tuple[StatementRecord, ...]
+    cycles: tuple[CycleRecord, ...]
     commands: CommandWaits = field(default_factory=CommandWaits)
     consistency: Consistency = field(default_factory=Consistency)
     floor: Floor = field(default_factory=Floor)

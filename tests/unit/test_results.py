@@ -128,6 +128,14 @@ def test_missing_required_parts_are_named() -> None:
             Results.from_json(orjson.dumps(data))
     with pytest.raises(ResultsFormatError, match="missing required field `label`"):
         Results.from_json(orjson.dumps(minimal(runs=[{"lock": "x"}])))
+    run = {"label": "a+b+3.6", "lock": "a", "fetch": "b", "optimizations": []}
+    whole = {**run, "summary": {}, "statements": [], "cycles": []}
+    assert Results.from_json(orjson.dumps(minimal(runs=[whole]))).runs[0].label == "a+b+3.6"
+    for lost in ("summary", "statements", "cycles"):
+        # a run that lost what its figures come from must not read as one that measured zeros
+        partial = {key: value for key, value in whole.items() if key != lost}
+        with pytest.raises(ResultsFormatError, match=f"missing required field `{lost}`"):
+            Results.from_json(orjson.dumps(minimal(runs=[partial])))
 
 
 @pytest.mark.parametrize(

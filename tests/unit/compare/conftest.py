@@ -106,6 +106,7 @@ def synthetic(
                 lock=lock,
                 fetch=fetch,
                 optimizations=(),
+                statements=(),
                 cycles=cycles,
                 summary=RunSummary(
                     cycles=CycleCounts(stats=len(samples)),

@@ -266,6 +266,9 @@ def test_other_configurations_follow_the_pair(profiled: Results) -> None:
         "lock": "host-lock",
         "fetch": "polling-only",
         "optimizations": [],
+        "summary": {},
+        "statements": [],
+        "cycles": [],
     }
     mixed = edited(profiled, lambda data: data["runs"].append(extra_run))
     tree = parse(render_report(mixed))

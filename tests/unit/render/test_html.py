@@ -84,6 +84,8 @@ def run(
         "lock": lock,
         "fetch": fetch,
         "optimizations": optimizations or [],
+        "summary": {},
+        "statements": [],
         "cycles": cycles,
         "consistency": {"checked": True, "divergent_vms": 0, "divergent_before_settle": 0},
         **fields,
