@@ -217,14 +217,14 @@ _S, _BYTES, _FRACTION = Unit.SECONDS, Unit.BYTES, Unit.FRACTION
 _TMH = frozenset({View.TERMINAL, View.MATRIX, View.HEADLINE})
 _TM = frozenset({View.TERMINAL, View.MATRIX})
 _T, _M = frozenset({View.TERMINAL}), frozenset({View.MATRIX})
-COUNT = Unit.COUNT
+_COUNT = Unit.COUNT
 
 FIGURES: Final[tuple[Figure, ...]] = (
     Figure(
         "stats_cycles",
         "statistics cycles",
         "statistics cycles completed (all hosts); the fixed delay fits fewer of slow ones",
-        COUNT,
+        _COUNT,
         _stats_cycles,
         better=Better.HIGHER,
         shown=_TM,
@@ -251,7 +251,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "statements_per_stats_cycle",
         "statements / stats cycle",
         "mean statements executed by one statistics cycle",
-        COUNT,
+        _COUNT,
         _stats_mean("statements"),
         shown=_TMH,
     ),
@@ -268,12 +268,12 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "rows_written_per_stats_cycle",
         "rows written / stats cycle",
         "mean rows written by one statistics cycle",
-        COUNT,
+        _COUNT,
         _stats_mean("rows_written"),
         shown=_T,
     ),
     Figure(
-        "statements", "statements", "statements executed, whole run", COUNT, _summary("statements")
+        "statements", "statements", "statements executed, whole run", _COUNT, _summary("statements")
     ),
     Figure(
         "db_time_s",
@@ -293,16 +293,16 @@ FIGURES: Final[tuple[Figure, ...]] = (
         shown=_TM,
     ),
     Figure(
-        "rows_written", "rows written", "rows written, whole run", COUNT, _summary("rows_written")
+        "rows_written", "rows written", "rows written, whole run", _COUNT, _summary("rows_written")
     ),
     Figure(
-        "rpc_calls", "RPC calls", "RPC calls to the hosts, whole run", COUNT, _summary("rpc_calls")
+        "rpc_calls", "RPC calls", "RPC calls to the hosts, whole run", _COUNT, _summary("rpc_calls")
     ),
     Figure(
         "rpc_calls_per_stats_cycle",
         "RPC calls / stats cycle",
         "RPC calls to the hosts per statistics cycle run",
-        COUNT,
+        _COUNT,
         _per_stats_cycle("rpc_calls"),
     ),
     # measured, not counted: reports carry the fake host's clock, so sizes wobble by a few bytes
@@ -336,28 +336,28 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "list_cycles",
         "list cycles",
         "list (polling) cycles completed",
-        COUNT,
+        _COUNT,
         _cycles_of(CycleKind.LIST),
     ),
     Figure(
         "event_cycles",
         "events processed",
         "status events processed",
-        COUNT,
+        _COUNT,
         _cycles_of(CycleKind.EVENT),
     ),
     Figure(
         "events_received",
         "events received",
         "status events received",
-        COUNT,
+        _COUNT,
         _summary("events_received"),
     ),
     Figure(
         "vms_skipped",
         "VMs skipped",
         "VMs a cycle skipped because a command held their lock",
-        COUNT,
+        _COUNT,
         _summary("vms_skipped"),
         shown=_TM,
     ),
@@ -365,7 +365,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "cycles_skipped",
         "cycles skipped",
         "host cycles skipped because a command held the host lock",
-        COUNT,
+        _COUNT,
         _summary("cycles_skipped"),
         shown=_TM,
     ),
@@ -373,11 +373,11 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "failed_cycles",
         "failed cycles",
         "cycles that ended with an error",
-        COUNT,
+        _COUNT,
         _summary("failed_cycles"),
         shown=_M,
     ),
-    Figure("vms_lost", "VMs lost", "VMs the hosts stopped reporting", COUNT, _summary("vms_lost")),
+    Figure("vms_lost", "VMs lost", "VMs the hosts stopped reporting", _COUNT, _summary("vms_lost")),
     Figure(
         "command_wait_p99_s",
         "command wait p99",
@@ -391,7 +391,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "divergent_vms",
         "divergent VMs",
         "VMs whose DB state differs from the host's truth at the end (0 when healthy)",
-        COUNT,
+        _COUNT,
         _consistency("divergent_vms"),
         shown=_TM,
     ),
@@ -399,7 +399,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
         "divergent_before_settle",
         "divergent before settle",
         "divergent VMs right after the inputs stopped, before the settling cycle",
-        COUNT,
+        _COUNT,
         _consistency("divergent_before_settle"),
         shown=_M,
     ),
@@ -450,13 +450,13 @@ def _per_stats_cycle_of(name: str) -> StatementValue:
 
 
 STATEMENT_FIGURES: Final[tuple[StatementFigure, ...]] = (
-    StatementFigure("calls", "calls", COUNT, _total("calls")),
+    StatementFigure("calls", "calls", _COUNT, _total("calls")),
     StatementFigure(
-        "calls_per_stats_cycle", "calls / stats cycle", COUNT, _per_stats_cycle_of("calls")
+        "calls_per_stats_cycle", "calls / stats cycle", _COUNT, _per_stats_cycle_of("calls")
     ),
-    StatementFigure("rows", "rows", COUNT, _total("rows")),
+    StatementFigure("rows", "rows", _COUNT, _total("rows")),
     StatementFigure(
-        "rows_per_stats_cycle", "rows / stats cycle", COUNT, _per_stats_cycle_of("rows")
+        "rows_per_stats_cycle", "rows / stats cycle", _COUNT, _per_stats_cycle_of("rows")
     ),
     StatementFigure("total_s", "DB self time", _S, _total("total_s")),
     StatementFigure("mean_s", "mean", _S, _total("mean_s")),

@@ -157,7 +157,7 @@ def _ordered(results: Results) -> Results:
     return replace(results, format_history=FORMAT_HISTORY)
 
 
-def _encode_extra(value: Any) -> Any:
+def _python_number(value: Any) -> Any:
     # numpy scalars reach the records through statistics; JSON takes their Python value
     item = getattr(value, "item", None)
     if callable(item):
@@ -165,13 +165,13 @@ def _encode_extra(value: Any) -> Any:
     raise NotImplementedError(f"cannot store {type(value).__name__} in results.json")
 
 
-_ENCODER = msgspec.json.Encoder(enc_hook=_encode_extra)
+_ENCODER = msgspec.json.Encoder(enc_hook=_python_number)
 _DECODER = msgspec.json.Decoder(Results)
 
 
 def to_builtins(results: Results) -> dict[str, Any]:
     """The results as plain JSON-able data (what `to_json` writes)."""
-    data: dict[str, Any] = msgspec.to_builtins(_ordered(results), enc_hook=_encode_extra)
+    data: dict[str, Any] = msgspec.to_builtins(_ordered(results), enc_hook=_python_number)
     return data
 
 
