@@ -251,6 +251,37 @@ class MemoryTrace:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandTrafficInfo:
+    """The workload's user commands as the results record them."""
+
+    rate_per_s: float = 0.0
+    latency_ms: float = 0.0
+    mix: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadInfo:
+    """The workload's parameters as the results record them, typed (the results also keep the
+    parameters as written, which compare checks key by key)."""
+
+    name: str = ""
+    description: str = ""
+    vms: int = 0
+    hosts: int = 1
+    vnics: int = 0
+    disks: int = 0
+    duration_s: float = 0.0
+    seed: int | None = None
+    churn_per_vm_hour: float = 0.0
+    devices_change_per_vm_hour: float = 0.0
+    guest_nic_reorder: bool = True
+    stats: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    commands: CommandTrafficInfo = field(default_factory=CommandTrafficInfo)
+    faults: tuple[str, ...] = ()
+    total_vms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
     """Where the run ran."""
 

@@ -35,6 +35,7 @@ from vmmonbench.result_records import (
     RunSummary,
     ServerCheck,
     StatementRecord,
+    WorkloadInfo,
     WorldChanges,
 )
 
@@ -101,10 +102,14 @@ class Results:
     extra: RunExtras = field(default_factory=RunExtras)
 
     @property
+    def parameters(self) -> WorkloadInfo:
+        """The workload's parameters, typed (checked when the file was read)."""
+        return msgspec.convert(self.workload, WorkloadInfo)
+
+    @property
     def workload_name(self) -> str:
         """The workload's name ('?' when the file has none)."""
-        name = self.workload.get("name")
-        return name if isinstance(name, str) and name else "?"
+        return self.parameters.name or "?"
 
     def run(self, label: str) -> RunResult | None:
         """The run with this label, if any."""
@@ -136,9 +141,15 @@ class Results:
                 "the workload or use the vmmonbench version that wrote it"
             )
         try:
-            return _DECODER.decode(raw)
+            results = _DECODER.decode(raw)
         except msgspec.ValidationError as exc:
             raise ResultsFormatError(f"{source}: not a valid results file: {exc}") from None
+        try:
+            msgspec.convert(results.workload, WorkloadInfo)
+        except msgspec.ValidationError as exc:
+            where = str(exc).replace("at `$", "at `$.workload")
+            raise ResultsFormatError(f"{source}: not a valid results file: {where}") from None
+        return results
 
     @classmethod
     def load(cls, path: Path) -> Results:

@@ -13,7 +13,7 @@ import msgspec
 from vmmonbench import __version__
 from vmmonbench.errors import ResultsFormatError
 from vmmonbench.inputs import MIB, read_bounded
-from vmmonbench.result_records import RunStatus
+from vmmonbench.result_records import RunStatus, WorkloadInfo
 from vmmonbench.results import write_atomic
 from vmmonbench.scaling import CapacityModel
 
@@ -50,6 +50,11 @@ class SweepResult:
     vmmonbench_version: str = __version__
     format_version: int = SWEEP_FORMAT_VERSION
 
+    @property
+    def parameters(self) -> WorkloadInfo:
+        """The base workload's parameters, typed (checked when the file was read)."""
+        return msgspec.convert(self.workload, WorkloadInfo)
+
     def to_json(self) -> bytes:
         """Indented JSON bytes."""
         return msgspec.json.format(msgspec.json.encode(self), indent=2)
@@ -64,6 +69,7 @@ class SweepResult:
         raw = read_bounded(path, what="sweep file", limit_bytes=MAX_SWEEP_BYTES)
         try:
             found = msgspec.json.decode(raw, type=SweepResult)
+            msgspec.convert(found.workload, WorkloadInfo)
         except msgspec.ValidationError as exc:
             raise ResultsFormatError(f"{path}: not a valid sweep file: {exc}") from None
         except msgspec.DecodeError as exc:

@@ -105,8 +105,24 @@ def _bad(data: dict[str, Any], where: list[Any], value: Any) -> bytes:
             "at `$.extra.fake_hosts.peak_rss_bytes[0]`",
         ),
         (["runs", 0, "commands", "waits_s"], [1, "x"], "at `$.runs[0].commands.waits_s[1]`"),
+        (
+            ["workload", "duration_s"],
+            "soon",
+            "Expected `float`, got `str` - at `$.workload.duration_s`",
+        ),
     ],
-    ids=["count", "number", "kind", "null-summary", "label", "runs", "status", "extra", "waits"],
+    ids=[
+        "count",
+        "number",
+        "kind",
+        "null-summary",
+        "label",
+        "runs",
+        "status",
+        "extra",
+        "waits",
+        "workload",
+    ],
 )
 def test_a_field_of_the_wrong_type_is_one_line_naming_it(
     where: list[Any], value: Any, expected: str

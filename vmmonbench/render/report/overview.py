@@ -19,33 +19,28 @@ SHOWN_ENVIRONMENT = frozenset(
 
 def overview(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     """What ran: the workload's parameters, where it ran, and on which database."""
-    w, env, db = results.workload, results.environment, results.database
-    hosts = w.get("hosts") or 1
-    size = f"{plural(w.get('vms'), 'VM')} × {plural(hosts, 'host')}"
-    if hosts != 1 and w.get("total_vms"):
-        size += f" ({count(w['total_vms'])} VMs)"
-    commands = w.get("commands") or {}
-    mix = ", ".join(
-        f"{kind} {fmt.percent(share)}" for kind, share in (commands.get("mix") or {}).items()
-    )
+    w, env, db = results.parameters, results.environment, results.database
+    size = f"{plural(w.vms, 'VM')} × {plural(w.hosts, 'host')}"
+    if w.hosts != 1 and w.total_vms:
+        size += f" ({count(w.total_vms)} VMs)"
+    mix = ", ".join(f"{kind} {fmt.percent(share)}" for kind, share in w.commands.mix.items())
     workload = [
-        ("name", text(w.get("name"))),
-        ("description", text(w.get("description"))),
+        ("name", text(w.name)),
+        ("description", text(w.description)),
         ("size", size),
-        ("simulated duration", fmt.seconds(w.get("duration_s"))),
-        ("seed", text(w.get("seed"))),
-        ("per VM", f"{plural(w.get('vnics'), 'vNIC')}, {plural(w.get('disks'), 'disk')}"),
+        ("simulated duration", fmt.seconds(w.duration_s)),
+        ("seed", text(w.seed)),
+        ("per VM", f"{plural(w.vnics, 'vNIC')}, {plural(w.disks, 'disk')}"),
         (
             "changes per VM-hour",
-            f"{count(w.get('churn_per_vm_hour'))} status, "
-            f"{count(w.get('devices_change_per_vm_hour'))} devices",
+            f"{count(w.churn_per_vm_hour)} status, {count(w.devices_change_per_vm_hour)} devices",
         ),
         (
             "commands",
-            f"{count(commands.get('rate_per_s'))} per s, "
-            f"{count(commands.get('latency_ms'))} ms host latency" + (f"; {mix}" if mix else ""),
+            f"{count(w.commands.rate_per_s)} per s, "
+            f"{count(w.commands.latency_ms)} ms host latency" + (f"; {mix}" if mix else ""),
         ),
-        ("faults", ", ".join(text(f) for f in w.get("faults") or []) or "none"),
+        ("faults", ", ".join(w.faults) or "none"),
     ]
     environment = [
         ("python", f"{text(env.python)} ({text(env.implementation)})"),
@@ -86,7 +81,7 @@ def overview(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     ]
     return {
         "workload": workload,
-        "workload_json": orjson.dumps(w, option=orjson.OPT_INDENT_2).decode("utf-8"),
+        "workload_json": orjson.dumps(results.workload, option=orjson.OPT_INDENT_2).decode(),
         "environment": environment,
         "database": database,
     }

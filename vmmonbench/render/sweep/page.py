@@ -53,7 +53,7 @@ def render_sweep(
         kind="sweep",
         version=sweep.vmmonbench_version,
         sweep=sweep,
-        workload=sweep.workload,
+        workload=sweep.parameters,
         labels=list(dict.fromkeys(m.label for m in sweep.models)),
         interval_s=STATS_DELAY_S,
         utilization_limit=UTILIZATION_LIMIT,
