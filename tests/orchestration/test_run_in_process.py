@@ -18,6 +18,8 @@ from vmmonbench.results import Results, RunResult
 from vmmonbench.runner import RunOptions, run_workload
 from vmmonbench.workload import Workload, load_workload
 
+pytestmark = pytest.mark.slow  # the run starts a PostgreSQL server of its own
+
 LEGACY = "per-vm-lock+event-plus-stats+3.6"
 OPTIMIZED = "per-vm-lock+event-plus-stats+4.1"
 
@@ -97,7 +99,10 @@ def test_the_run_completes_every_configuration(
     ]
     assert [len(save.runs) for save in saves] == [1, 2]  # a save after each configuration
     assert results.workload["vms"] == workload.vms
-    assert results.environment.db_dialect == "sqlite"
+    # the default database: a PostgreSQL server of the run's own, every configuration fresh
+    assert results.database.kind == "embedded"
+    assert results.environment.db_dialect == "postgresql"
+    assert results.environment.db_server == "embedded PostgreSQL"
     assert results.extra.fake_hosts is not None
     assert results.extra.fake_hosts.remote
     assert len(results.extra.fake_hosts.endpoints) == workload.hosts
