@@ -287,7 +287,7 @@ def test_on_a_terminal_the_bar_and_the_lines_fit(results: Results, width: int) -
     check_fits(text, width)
     assert f"[2/5] {short_label(run.label)}" in text
     assert "30/60 s, 2 cycles" in text
-    assert "run 0:00:21" in text  # 3 s to go here, then 3 configurations of 6 s each
+    assert "0:00:03 left, run 0:00:21" in text  # 3 s to go here, then 3 configurations of 6 s
     done = f"[2/5] per-vm events 4.1  {run.status}  {run.summary.cycles.stats} stats cycles"
     assert done in text
 
@@ -298,7 +298,9 @@ def test_the_run_estimate_uses_the_configurations_measured_so_far(results: Resul
     assert progress.run_remaining_s(10.0) is None  # nothing started
     progress.configuration_started("a", 1, 3, 60.0)
     assert progress.run_remaining_s(0.0) is None
+    assert progress.configuration_remaining_s(0.0) is None
     clock.now += 10
+    assert progress.configuration_remaining_s(30.0) == pytest.approx(10)
     assert progress.run_remaining_s(30.0) == pytest.approx(10 + 2 * 20)
     progress.configuration_done(results.runs[0])  # took 10 s
     progress.configuration_started("b", 2, 3, 60.0)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from vmmonbench.figures import BY_NAME
 from vmmonbench.render.terminal.labels import short_label
@@ -50,16 +50,16 @@ class TerminalProgress:
                 TextColumn("{task.description}"),
                 BarColumn(bar_width=None),
                 TextColumn("{task.completed:.0f}/{task.total:.0f} s, {task.fields[cycles]} cycles"),
-                TimeRemainingColumn(),
-                TextColumn("run {task.fields[run_eta]}"),
+                TextColumn("{task.fields[eta]} left, run {task.fields[run_eta]}"),
                 console=self.console,
                 transient=True,
                 expand=True,
             )
             self._progress.start()
             description = plain(f"{self._prefix} {short_label(label)}")
+            unknown = _clock_text(None)
             self._task = self._progress.add_task(
-                description.plain, total=duration_s, cycles=0, run_eta="-:--:--"
+                description.plain, total=duration_s, cycles=0, eta=unknown, run_eta=unknown
             )
         else:
             self._last_line = self.clock()
@@ -74,6 +74,7 @@ class TerminalProgress:
                 self._task,
                 completed=simulated_s,
                 cycles=stats_cycles,
+                eta=_clock_text(self.configuration_remaining_s(simulated_s)),
                 run_eta=_clock_text(self.run_remaining_s(simulated_s)),
             )
         elif self.clock() - self._last_line >= PLAIN_UPDATE_EVERY_S:
@@ -85,14 +86,28 @@ class TerminalProgress:
                 )
             )
 
+    def configuration_remaining_s(self, simulated_s: float) -> float | None:
+        """Wall seconds until this configuration ends, at its rate so far; None before any."""
+        projected = self._projected_s(simulated_s)
+        return None if projected is None else max(0.0, projected - (self.clock() - self._started))
+
     def run_remaining_s(self, simulated_s: float) -> float | None:
         """Wall seconds until the whole run ends, estimated; None before any progress."""
+        projected, left = (
+            self._projected_s(simulated_s),
+            self.configuration_remaining_s(simulated_s),
+        )
+        if projected is None or left is None:
+            return None
+        per_configuration = (sum(self._finished_s) + projected) / (len(self._finished_s) + 1)
+        return left + per_configuration * (self._total - self._number)
+
+    def _projected_s(self, simulated_s: float) -> float | None:
+        # the configuration's whole wall time, if the rest goes at the simulated rate so far
         if simulated_s <= 0 or self._duration_s <= 0:
             return None
         elapsed = self.clock() - self._started
-        current = elapsed * self._duration_s / min(simulated_s, self._duration_s)
-        per_configuration = (sum(self._finished_s) + current) / (len(self._finished_s) + 1)
-        return max(0.0, current - elapsed) + per_configuration * (self._total - self._number)
+        return elapsed * self._duration_s / min(simulated_s, self._duration_s)
 
     def configuration_done(self, result: RunResult) -> None:
         """Close the bar and print one line."""
