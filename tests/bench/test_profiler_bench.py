@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from sqlalchemy import (
+    BindParameter,
     Column,
     Engine,
     Float,
@@ -67,7 +68,7 @@ DISK_IMAGE_DYNAMIC = Table(
 
 def _batch_update(table: Table, key: str) -> Update:
     """One prepared UPDATE per table, executed for many rows: the engine's JDBC batch."""
-    values = {
+    values: dict[str, BindParameter[Any]] = {
         c.name: bindparam(f"b_{c.name}")
         for c in table.columns
         if c.name.startswith(("counter", "history"))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-SUMMARY_KEYS = {
+SUMMARY_KEYS: dict[str, type | tuple[type, ...]] = {
     "simulated_s": (int, float),
     "cycles": dict,
     "effective_stats_period_s": (int, float, type(None)),

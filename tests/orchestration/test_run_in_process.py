@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ class Recorder:
 
 
 def _options(
-    workload: Workload, hosts: list[tuple[str, int]], out: Path, **changes: object
+    workload: Workload, hosts: list[tuple[str, int]], out: Path, **changes: Any
 ) -> RunOptions:
     options = RunOptions(
         workload=workload,
@@ -79,7 +80,7 @@ def measured(
     workload: Workload, hosts: list[tuple[str, int]], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Results, Recorder, list[Results]]:
     """One complete run of the 3.6 and the 4.1 design, the progress it made and its saves."""
-    progress, saves = Recorder(), []
+    progress, saves = Recorder(), list[Results]()
     out = tmp_path_factory.mktemp("run")
     results = run_workload(_options(workload, hosts, out, on_results=saves.append), progress)
     return results, progress, saves

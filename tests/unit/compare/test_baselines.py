@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from vmmonbench.workload import load_workload
 BASELINES = Path(__file__).resolve().parents[3] / "reports" / "baselines"
 
 
-def _parameters(workload: dict[str, object]) -> dict[str, object]:
+def _parameters(workload: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in workload.items() if k not in COSMETIC_WORKLOAD_KEYS}
 
 

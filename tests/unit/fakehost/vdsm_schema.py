@@ -4,6 +4,7 @@ for named types and for each verb's return value."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 _UINT = re.compile(r"^\d+$")
 _INT = re.compile(r"^-?\d+$")
 _FLOAT = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
-_DATATYPE = {
+_DATATYPE: dict[str, Callable[[str], object]] = {
     "uint": _UINT.match,
     "int": _INT.match,
     "float": _FLOAT.match,

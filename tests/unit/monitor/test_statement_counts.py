@@ -82,7 +82,8 @@ def _guest_nics(monitored: Any) -> int:
 
 def _steady_cycle(monitored: Any) -> tuple[Any, Counter[str], dict[str, int]]:
     monitored.cycle()  # the first cycle may find the guest NICs in the stored order
-    return monitored.cycle()
+    steady: tuple[Any, Counter[str], dict[str, int]] = monitored.cycle()
+    return steady
 
 
 def test_legacy_cycle_matches_the_table(monitored: Any) -> None:

@@ -351,7 +351,8 @@ def hostile_comparison() -> Comparison:
             entry["total_s"] *= calls
 
         sides.append(edited(smoke(), inject))
-    return compare(*sides, base_name=f"{HOSTILE}.json", new_name=f'"><img onerror=x>{BREAKOUT}')
+    base, new = sides
+    return compare(base, new, base_name=f"{HOSTILE}.json", new_name=f'"><img onerror=x>{BREAKOUT}')
 
 
 def test_hostile_labels_sql_and_file_names_render_as_text() -> None:
