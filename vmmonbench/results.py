@@ -6,9 +6,6 @@ Format history (bump FORMAT_VERSION and add a line when a loader could misread o
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +15,7 @@ import orjson
 
 from vmmonbench import __version__
 from vmmonbench.errors import ResultsFormatError
+from vmmonbench.outputs import write_in_folder
 
 FORMAT_VERSION = 1
 FORMAT_HISTORY = "1: first format (2026-11): runs with summary, statements, raw cycles, commands"
@@ -29,6 +27,7 @@ class RunStatus:
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
     FAILED = "failed"
+    UNFINISHED = "unfinished"  # top level only: saved while the run goes on (or if it was killed)
 
 
 @dataclass(slots=True)
@@ -129,8 +128,8 @@ class Results:
         return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
 
     def save(self, path: Path) -> None:
-        """Write atomically: a temp file in the same folder, fsync, then rename over `path`."""
-        write_atomic(path, self.to_json())
+        """Write atomically into its folder, never through a symlink (OutputError otherwise)."""
+        write_in_folder(path, self.to_json())
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "results") -> Results:
@@ -174,22 +173,3 @@ class Results:
     def run(self, label: str) -> RunResult | None:
         """The run with this label, if any."""
         return next((run for run in self.runs if run.label == label), None)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers only ever see the old or the new whole file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes 0600; results are meant to be shared
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise

@@ -8,6 +8,7 @@ from typing import Any
 
 from vmmonbench import __version__
 from vmmonbench.configuration import STATS_DELAY_S
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.render.links import folder_href
 from vmmonbench.render.shell import Block, render_page, safe_json
 from vmmonbench.render.sweep.charts import plots
@@ -18,7 +19,6 @@ from vmmonbench.render.sweep.tables import (
     measured_rows,
     size_runs,
 )
-from vmmonbench.results import write_atomic
 from vmmonbench.scaling import UTILIZATION_LIMIT
 
 
@@ -67,9 +67,9 @@ def render_sweep(
 def write_sweep_report(
     sweep: Mapping[str, Any], path: Path, *, assets_dir: Path | None = None
 ) -> None:
-    """Render the sweep page and replace `path` with it atomically.
+    """Render the sweep page and replace `path` (a file of the sweep's folder) atomically.
 
     `assets_dir`: the sweep's folder, when the page is written elsewhere; links then lead there.
     """
     html = render_sweep(sweep, assets_dir=assets_dir, page_dir=path.parent)
-    write_atomic(path, html.encode("utf-8"))
+    write_in_folder(path, html.encode("utf-8"))
