@@ -51,6 +51,15 @@ class RunContext:
     profiling: ProfilingSession | None = None
 
 
+class ConfigurationCrashed(Exception):  # noqa: N818 - it carries a result, not only an error
+    """An error after a configuration's measured phase; carries what it measured (failed)."""
+
+    def __init__(self, result: RunResult, error: Exception) -> None:
+        super().__init__(str(error))
+        self.result = result
+        self.error = error
+
+
 def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
     """Measure one configuration from a fresh database; the result also when stopped early."""
     started = time.perf_counter()
@@ -180,7 +189,13 @@ def _measure(
         result.error = failure
         result.consistency = {"checked": False, "reason": "run stopped before the end"}
         return
-    _settle_and_check(core, db, ctx.controls, result)
+    try:
+        _settle_and_check(core, db, ctx.controls, result)
+    except Exception as exc:
+        result.status = RunStatus.FAILED
+        result.error = f"after the measured phase: {type(exc).__name__}: {exc}"
+        result.consistency = {"checked": False, "reason": "the check after the run failed"}
+        raise ConfigurationCrashed(result, exc) from exc
 
 
 def server_available(result: RunResult) -> bool:

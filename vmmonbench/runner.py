@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import resource
@@ -15,26 +16,45 @@ from typing import Any
 
 from vmmonbench import inventory
 from vmmonbench.configuration import Configuration
-from vmmonbench.cpuprofile import CpuProfiler, ProfilingSession
+from vmmonbench.cpuprofile import SCRATCH_PREFIX, CpuProfiler, ProfilingSession
 from vmmonbench.db.run_database import RunDatabase
+from vmmonbench.db.target import SQLITE_FILE
 from vmmonbench.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     BadInputError,
+    OutputError,
     RunFailedError,
+    RunInterruptedError,
+    VmmonbenchError,
 )
-from vmmonbench.freshdb import FreshDatabases
+from vmmonbench.freshdb import TEMPLATE_FILE, FreshDatabases
 from vmmonbench.host_processes import FakeHostProcesses, HostEndpoint, RemoteHosts
-from vmmonbench.measurement import RunContext, measure_configuration
+from vmmonbench.measurement import ConfigurationCrashed, RunContext, measure_configuration
 from vmmonbench.monitor.host_monitor import MonitoredHost
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.progress import Progress, SilentProgress
 from vmmonbench.protocol import WireProtocol, max_reply_bytes
 from vmmonbench.results import Results, RunStatus
+from vmmonbench.run_folder import claimed_folder
 from vmmonbench.workload import Workload, to_toml
 
+RESULTS_FILE = "results.json"
 HOSTS_FILE = ".fake-hosts.toml"
+WORKLOAD_FILE = "workload.toml"
+# what a run leaves only while it runs; a killed run's are removed by the next run in the folder
+SCRATCH = (
+    HOSTS_FILE,
+    f"{TEMPLATE_FILE}*",
+    f"{SQLITE_FILE}-wal",
+    f"{SQLITE_FILE}-shm",
+    f"{SQLITE_FILE}-journal",
+    f"{SCRATCH_PREFIX}*",
+)
+# what a run writes under fixed names: a symlink or a non-file there is refused before it starts
+OUTPUTS = (SQLITE_FILE, WORKLOAD_FILE, "report.html")
 
 
 @dataclass(slots=True)
@@ -51,7 +71,10 @@ class RunOptions:
     wire: WireProtocol = WireProtocol.STOMP  # how the monitoring core talks to the hosts
     profile: bool = False
     cpu_profiler: CpuProfiler | None = None  # injected by tests; built from `profile` otherwise
+    # called with the results after each configuration (status `unfinished`) and once at the
+    # end with the final status, before anything is printed about them
     on_results: Callable[[Results], None] | None = None
+    overwrite: bool = False  # replace results already in out_dir (refused otherwise)
     stop: threading.Event = field(default_factory=threading.Event)
 
 
@@ -63,7 +86,11 @@ class Runner:
         self.workload = options.workload
         self.progress = progress or SilentProgress()
         self.database = RunDatabase(options.db_url, options.out_dir)
-        self.results = Results(workload=self.workload.to_dict(), environment=_environment())
+        self.results = Results(
+            workload=self.workload.to_dict(),
+            environment=_environment(),
+            status=RunStatus.UNFINISHED,
+        )
         self._hosts: FakeHostProcesses | RemoteHosts | None = None
         self._failure: str | None = None
         self._profiling: ProfilingSession | None = None
@@ -72,52 +99,103 @@ class Runner:
             self._profiling = ProfilingSession(profiler, self.progress.message)
 
     def run(self) -> Results:
-        """Run every configuration; returns the results (also on interrupt or failure)."""
-        out = self.options.out_dir
-        # the hosts start without faults: each configuration switches them on when measuring
-        hosts_file = out / HOSTS_FILE
-        hosts_file.write_text(to_toml(replace(self.workload, faults=())))
+        """Run every configuration; returns the results (also on interrupt or failure).
+
+        The final results are handed to `on_results` before this returns. An unexpected error
+        hands over what was measured (status failed) before it propagates.
+        """
+        # a database that cannot start, or is refused, is bad input: nothing to save yet
         with self.database:
             self._record_database()
-            self._run_with_database(hosts_file)
-        self.results.extra["runner_peak_rss_bytes"] = _peak_rss_bytes()
-        if self._profiling is not None:
-            self.results.extra["cpu_profile"] = self._profiling.status
+            try:
+                self._run_all()
+            except BaseException as exc:
+                self._crashed(exc)
+                raise
         if self._failure is not None:
             self.results.status = RunStatus.FAILED
             self.results.failure = self._failure
         elif self.options.stop.is_set():
             self.results.status = RunStatus.INTERRUPTED
+        else:
+            self.results.status = RunStatus.COMPLETE
+            self._fail_if_nothing_measured()
+        self._hand_over()
         return self.results
 
-    def _run_with_database(self, hosts_file: Path) -> None:
+    def _run_all(self) -> None:
         out = self.options.out_dir
-        self._hosts = self._start_hosts(hosts_file)
+        # the hosts start without faults: each configuration switches them on when measuring
+        hosts_file = out / HOSTS_FILE
+        write_in_folder(hosts_file, to_toml(replace(self.workload, faults=())).encode())
         try:
-            endpoints = self._hosts.start()
-            self._adopt_remote_inventory(endpoints)
-            (out / "workload.toml").write_text(to_toml(self.workload))
-            self.results.extra["fake_hosts"] = {
-                "processes": self._hosts.processes,
-                "endpoints": [f"{e.address}:{e.port}" for e in endpoints],
-                "remote": bool(self.options.connect),
-                "protocol": str(self.options.wire),
-            }
-            self._run_configurations(endpoints)
-            self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._hosts.peak_rss_bytes()
-        except RunFailedError as exc:
-            self._fail(exc.message)
-        except HostCallError as exc:
-            # the measured phase survives host faults; a control call failing means a host died
-            self._fail(self._hosts.died() or f"fake host stopped answering: {exc}")
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            if not self.options.connect:
-                raise  # our own fake hosts: a bug, keep its traceback
-            # a host started elsewhere answered a control call with something unusable
-            self._fail(f"a fake host given to --connect sent an unusable reply ({exc!r:.120})")
+            self._hosts = self._start_hosts(hosts_file)
+            try:
+                endpoints = self._hosts.start()
+                self._adopt_remote_inventory(endpoints)
+                write_in_folder(out / WORKLOAD_FILE, to_toml(self.workload).encode())
+                self.results.extra["fake_hosts"] = {
+                    "processes": self._hosts.processes,
+                    "endpoints": [f"{e.address}:{e.port}" for e in endpoints],
+                    "remote": bool(self.options.connect),
+                    "protocol": str(self.options.wire),
+                }
+                self._run_configurations(endpoints)
+                self.results.extra["fake_hosts"]["peak_rss_bytes"] = self._hosts.peak_rss_bytes()
+            except RunInterruptedError:
+                pass  # stopped while the hosts were starting: nothing measured yet
+            except RunFailedError as exc:
+                self._fail(exc.message)
+            except HostCallError as exc:
+                # the measured phase survives host faults; a control call failing means a host
+                # died
+                self._fail(self._hosts.died() or f"fake host stopped answering: {exc}")
+            except OutputError as exc:
+                self._fail(exc.message)  # e.g. a full disk: what was saved so far is kept
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                if not self.options.connect:
+                    raise  # our own fake hosts: a bug, keep its traceback
+                # a host started elsewhere answered a control call with something unusable
+                self._fail(f"a fake host given to --connect sent an unusable reply ({exc!r:.120})")
+            finally:
+                self._hosts.stop()
         finally:
-            self._hosts.stop()
             hosts_file.unlink(missing_ok=True)
+        self.results.extra["runner_peak_rss_bytes"] = _peak_rss_bytes()
+        if self._profiling is not None:
+            self.results.extra["cpu_profile"] = self._profiling.status
+
+    def _crashed(self, exc: BaseException) -> None:
+        # a second Ctrl-C (KeyboardInterrupt) or a bug: what was measured is saved first
+        if isinstance(exc, KeyboardInterrupt):
+            self.results.status = RunStatus.INTERRUPTED
+        else:
+            self.results.status = RunStatus.FAILED
+            self.results.failure = self._failure or (
+                exc.message if isinstance(exc, VmmonbenchError) else _describe(exc)
+            )
+        with contextlib.suppress(Exception):
+            self._hand_over()
+
+    def _fail_if_nothing_measured(self) -> None:
+        empty = [
+            run
+            for run in self.results.runs
+            if run.status == RunStatus.COMPLETE and not run.summary.cycles.get("stats")
+        ]
+        for run in empty:
+            run.status = RunStatus.FAILED
+            run.error = "no statistics cycle completed: nothing was measured"
+        if empty:
+            self.results.status = RunStatus.FAILED
+            self.results.failure = (
+                f"no statistics cycle completed in {', '.join(run.label for run in empty)}: "
+                "nothing was measured (a longer --duration, or fewer faults, lets cycles finish)"
+            )
+
+    def _hand_over(self) -> None:
+        if self.options.on_results is not None:
+            self.options.on_results(self.results)
 
     def _start_hosts(self, hosts_file: Path) -> FakeHostProcesses | RemoteHosts:
         if self.options.connect:
@@ -125,7 +203,11 @@ class Runner:
         hosts = self.workload.hosts
         processes = self.options.fake_host_processes or max(1, min(hosts, (hosts + 4) // 5))
         return FakeHostProcesses(
-            hosts_file, hosts, processes=processes, log_dir=self.options.out_dir
+            hosts_file,
+            hosts,
+            processes=processes,
+            log_dir=self.options.out_dir,
+            stop=self.options.stop,
         )
 
     def _adopt_remote_inventory(self, endpoints: list[HostEndpoint]) -> None:
@@ -208,12 +290,17 @@ class Runner:
                 self.progress.configuration_started(
                     config.label, number, total, self.workload.duration_s
                 )
-                result = measure_configuration(config, ctx)
+                try:
+                    result = measure_configuration(config, ctx)
+                except ConfigurationCrashed as crash:
+                    # what the configuration measured before the error is kept with it
+                    self.results.runs.append(crash.result)
+                    raise crash.error from None
                 self.results.runs.append(result)
                 self.results.extra["population_s"] = databases.population_s
+                # saved before anything is printed: a closed stdout cannot lose it
+                self._hand_over()
                 self.progress.configuration_done(result)
-                if self.options.on_results is not None:
-                    self.options.on_results(self.results)
         finally:
             databases.close()
             for client in controls.values():
@@ -227,6 +314,11 @@ class Runner:
             ]
             for host in hosts
         }
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:300]
+    return f"unexpected error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _peak_rss_bytes() -> int:
@@ -261,16 +353,19 @@ def exit_code(results: Results) -> int:
 
 
 def run_workload(options: RunOptions, progress: Progress | None = None) -> Results:
-    """Run the workload in every configuration and return the results (not yet saved)."""
+    """Run the workload in every configuration and return the results (saved by `on_results`).
+
+    The output folder is locked for the run; results already in it are refused unless
+    `options.overwrite`. Raises FolderBusyError, OutputError or BadInputError before anything
+    runs.
+    """
     if not options.configurations:
         raise BadInputError("no configuration selected")
-    try:
-        options.out_dir.mkdir(parents=True, exist_ok=True)
-        probe = options.out_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise BadInputError(
-            f"cannot write to output folder {options.out_dir}: {exc.strerror}"
-        ) from None
-    return Runner(options, progress).run()
+    with claimed_folder(
+        options.out_dir,
+        results=(RESULTS_FILE,),
+        scratch=SCRATCH,
+        outputs=OUTPUTS,
+        overwrite=options.overwrite,
+    ):
+        return Runner(options, progress).run()

@@ -14,18 +14,24 @@ import orjson
 from vmmonbench import __version__
 from vmmonbench.configuration import Configuration
 from vmmonbench.errors import BadInputError
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.progress import Progress
-from vmmonbench.results import Results, RunStatus, write_atomic
-from vmmonbench.runner import RunOptions, run_workload
+from vmmonbench.results import Results, RunStatus
+from vmmonbench.run_folder import claimed_folder, refuse_earlier_results
+from vmmonbench.runner import RESULTS_FILE, RunOptions, run_workload
 from vmmonbench.scaling import CapacityModel, ScalingPoint, capacity_model
 from vmmonbench.workload import Workload
 
 SWEEP_FORMAT_VERSION = 1
+SWEEP_FILE = "sweep.json"
 MAX_SIZES = 20
 
 
 def parse_sizes(text: str, *, option: str) -> list[int]:
-    """`500,1000,2000` into sorted unique positive integers; BadInputError otherwise."""
+    """`500,1000,2000` into sorted unique positive integers; BadInputError otherwise.
+
+    A size given twice runs once (one folder per size): the sizes are a set.
+    """
     try:
         sizes = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
@@ -49,7 +55,10 @@ class SweepOptions:
     db_url: str | None = None
     monitoring_threads: int = 10
     stop: threading.Event = field(default_factory=threading.Event)
-    on_results: Callable[[Results, Path], None] | None = None  # each size's results and folder
+    # each size's results and folder, after each configuration and at the end (as a run's)
+    on_results: Callable[[Results, Path], None] | None = None
+    on_sweep: Callable[[SweepResult], None] | None = None  # the final sweep, while still locked
+    overwrite: bool = False  # replace a sweep (and size results) already in out_dir
 
 
 @dataclass(slots=True)
@@ -68,8 +77,8 @@ class SweepResult:
     format_version: int = SWEEP_FORMAT_VERSION
 
     def save(self, path: Path) -> None:
-        """Atomic JSON write."""
-        write_atomic(path, orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
+        """Atomic JSON write into the sweep's folder, never through a symlink."""
+        write_in_folder(path, orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
 
 
 def size_folder(vms: int, hosts: int) -> str:
@@ -78,7 +87,33 @@ def size_folder(vms: int, hosts: int) -> str:
 
 
 def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
-    """Run every size in turn (stopping early on interrupt or failure) and fit the models."""
+    """Run every size in turn (stopping early on interrupt or failure) and fit the models.
+
+    The sweep's folder is locked throughout; a sweep or size results already there are
+    refused unless `options.overwrite` (before anything runs).
+    """
+    folders = [
+        options.out_dir / size_folder(vms, hosts)
+        for hosts in options.hosts
+        for vms in options.sizes
+    ]
+    with claimed_folder(
+        options.out_dir,
+        results=(SWEEP_FILE,),
+        scratch=(),
+        outputs=("sweep.html", *(folder.name for folder in folders)),
+        overwrite=options.overwrite,
+    ):
+        if not options.overwrite:
+            for folder in folders:
+                refuse_earlier_results(folder / RESULTS_FILE)
+        sweep = _run_sizes(options, progress)
+        if options.on_sweep is not None:
+            options.on_sweep(sweep)
+        return sweep
+
+
+def _run_sizes(options: SweepOptions, progress: Progress) -> SweepResult:
     sweep = SweepResult(
         workload=options.workload.to_dict(), sizes=options.sizes, hosts=options.hosts
     )
@@ -100,17 +135,17 @@ def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
                     out_dir=folder,
                     db_url=options.db_url,
                     monitoring_threads=options.monitoring_threads,
+                    on_results=_for_folder(options.on_results, folder),
+                    overwrite=options.overwrite,
                     stop=options.stop,
                 ),
                 progress,
             )
-            if options.on_results is not None:
-                options.on_results(results, folder)
             sweep.runs.append(
                 {
                     "vms": vms,
                     "hosts": hosts,
-                    "results": f"{folder.name}/results.json",
+                    "results": f"{folder.name}/{RESULTS_FILE}",
                     "status": results.status,
                 }
             )
@@ -123,6 +158,14 @@ def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
         sweep.status = RunStatus.INTERRUPTED
     sweep.models = [model.to_dict() for model in models_of(points)]
     return sweep
+
+
+def _for_folder(
+    keep: Callable[[Results, Path], None] | None, folder: Path
+) -> Callable[[Results], None] | None:
+    if keep is None:
+        return None
+    return lambda results: keep(results, folder)
 
 
 def _collect(
