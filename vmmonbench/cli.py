@@ -128,12 +128,16 @@ def run(
     stop = threading.Event()
     console = _console()
     with stop_signals(stop, after_results=_saved_in(results_path)) as signals:
+        report_failed: list[OutputError] = []
 
         def save(results: Results) -> None:
             results.save(results_path)
             if results.status != RunStatus.UNFINISHED:
                 signals.results_saved()
-                write_report(results, report_path)
+                try:
+                    write_report(results, report_path)
+                except OutputError as exc:  # the results are saved: say so, and how it ended
+                    report_failed.append(exc)
 
         options = RunOptions(
             workload=chosen,
@@ -156,8 +160,11 @@ def run(
             _print_or_drop(
                 lambda: console.print(f"results: {results_path}\nreport:  {report_path}")
             )
+    for problem in report_failed:
+        note(f"error: {problem.message}; `vmmonbench report {results_path}` renders it later")
     _say_how_it_ended(results.status, results.failure, results_path)
-    raise typer.Exit(exit_code(results))
+    code = exit_code(results)
+    raise typer.Exit(EXIT_BAD_INPUT if report_failed and code == EXIT_OK else code)
 
 
 def _saved_in(results_path: Path) -> str:

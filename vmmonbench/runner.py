@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import platform
 import resource
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from vmmonbench import inventory
 from vmmonbench.configuration import Configuration
@@ -41,6 +44,7 @@ from vmmonbench.results import Results, RunStatus
 from vmmonbench.run_folder import claimed_folder
 from vmmonbench.workload import Workload, to_toml
 
+PG_DISK_FULL = "53100"  # SQLSTATE disk_full
 RESULTS_FILE = "results.json"
 HOSTS_FILE = ".fake-hosts.toml"
 WORKLOAD_FILE = "workload.toml"
@@ -157,6 +161,11 @@ class Runner:
                     raise  # our own fake hosts: a bug, keep its traceback
                 # a host started elsewhere answered a control call with something unusable
                 self._fail(f"a fake host given to --connect sent an unusable reply ({exc!r:.120})")
+            except (DBAPIError, OSError) as exc:
+                reason = _storage_failure(exc)
+                if reason is None:
+                    raise
+                self._fail(reason)
             finally:
                 self._hosts.stop()
         finally:
@@ -314,6 +323,24 @@ class Runner:
             ]
             for host in hosts
         }
+
+
+def _storage_failure(exc: DBAPIError | OSError) -> str | None:
+    """A one-line reason when the database or the folder ran out of room, else None (a bug)."""
+    if isinstance(exc, OSError):
+        if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+            return f"cannot write {exc.filename or 'a file'}: {exc.strerror}"
+        return None
+    orig = exc.orig
+    full = getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL" or (
+        getattr(orig, "sqlstate", None) == PG_DISK_FULL
+    )
+    if not full:
+        return None
+    return (
+        f"the database ran out of disk space ({' '.join(str(orig).split())[:200]}): free some "
+        "space, or put --out (or --db) elsewhere"
+    )
 
 
 def _describe(exc: BaseException) -> str:
