@@ -41,8 +41,9 @@ def claimed_folder(
     """Own `folder` for one run: lock it, keep earlier results, clear scratch before and after.
 
     `results`: files holding measured results, refused unless `overwrite`; `scratch`: names or
-    glob patterns of the run's temporary files (a dead run's are removed); `outputs`: names the
-    run will write, refused up front when a symlink or a non-file holds them.
+    glob patterns of the run's temporary files (a dead run's are removed); `outputs`: names or
+    glob patterns of what the run writes, refused up front when a symlink or a non-file holds
+    one of them.
     Raises FolderBusyError (another run holds the folder, or results would be lost) or
     OutputError (the folder cannot be written).
     """
@@ -53,8 +54,9 @@ def claimed_folder(
     lock = _lock(folder)
     try:
         _remove_scratch(folder, scratch)
-        for name in (*results, *outputs):
-            refuse_unless_regular(folder / name)
+        for pattern in (*results, *outputs):
+            for path in _matching(folder, pattern):
+                refuse_unless_regular(path)
         if not overwrite:
             for name in results:
                 refuse_earlier_results(folder / name)
@@ -149,9 +151,14 @@ def _unlock(folder: Path, fd: int) -> None:
     os.close(fd)
 
 
+def _matching(folder: Path, pattern: str) -> list[Path]:
+    # glob lists dangling symlinks too, which is what a planted link often is
+    return list(folder.glob(pattern)) if any(c in pattern for c in "*?[") else [folder / pattern]
+
+
 def _remove_scratch(folder: Path, patterns: Sequence[str]) -> None:
     for pattern in (*patterns, TEMP_GLOB):
-        for path in folder.glob(pattern):
+        for path in _matching(folder, pattern):
             _remove(path)
 
 

@@ -58,7 +58,14 @@ SCRATCH = (
     f"{SCRATCH_PREFIX}*",
 )
 # what a run writes under fixed names: a symlink or a non-file there is refused before it starts
-OUTPUTS = (SQLITE_FILE, WORKLOAD_FILE, "report.html")
+OUTPUTS = (
+    SQLITE_FILE,
+    WORKLOAD_FILE,
+    "report.html",
+    "fake-host-*.log",
+    "cpu-*.speedscope.json",
+    "cpu-*.flamegraph.svg",
+)
 
 
 @dataclass(slots=True)

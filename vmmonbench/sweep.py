@@ -13,7 +13,7 @@ import orjson
 
 from vmmonbench import __version__
 from vmmonbench.configuration import Configuration
-from vmmonbench.errors import BadInputError
+from vmmonbench.errors import BadInputError, OutputError
 from vmmonbench.outputs import write_in_folder
 from vmmonbench.progress import Progress
 from vmmonbench.results import Results, RunStatus
@@ -101,11 +101,13 @@ def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
         options.out_dir,
         results=(SWEEP_FILE,),
         scratch=(),
-        outputs=("sweep.html", *(folder.name for folder in folders)),
+        outputs=("sweep.html",),
         overwrite=options.overwrite,
     ):
-        if not options.overwrite:
-            for folder in folders:
+        for folder in folders:
+            if folder.is_symlink():  # a size's folder is written into: never through a link
+                raise OutputError(f"refusing to write into {folder}: it is a symbolic link")
+            if not options.overwrite:
                 refuse_earlier_results(folder / RESULTS_FILE)
         sweep = _run_sizes(options, progress)
         if options.on_sweep is not None:
