@@ -47,7 +47,7 @@ from vmmonbench.interrupts import (
     stdout_is_gone,
     stop_signals,
 )
-from vmmonbench.outputs import write_file
+from vmmonbench.outputs import check_target, write_file
 from vmmonbench.protocol import WireProtocol
 from vmmonbench.render.compare_terminal import print_comparison
 from vmmonbench.render.html import write_comparison_report, write_report, write_sweep_report
@@ -338,6 +338,8 @@ def export(
 
 
 def _refuse_to_write_over(output: Path, *inputs: Path) -> None:
+    # before any work: a directory named as the output is refused, and so is an input
+    check_target(output)
     for source in inputs:
         with contextlib.suppress(OSError):
             if output.resolve() == source.resolve() or output.samefile(source):

@@ -43,6 +43,13 @@ def write_file(path: Path, data: bytes) -> None:
     _replace(target, data, mode=stat.S_IMODE(info.st_mode) if info is not None else None)
 
 
+def check_target(path: Path) -> None:
+    """Refuse up front (OutputError) a path the user named that write_file would refuse."""
+    info = _stat(path, follow=True)
+    if info is not None and not (stat.S_ISREG(info.st_mode) or _is_stream(info.st_mode)):
+        raise OutputError(f"cannot write {path}: {_kind(info.st_mode)}")
+
+
 def write_in_folder(path: Path, data: bytes) -> None:
     """Write a file vmmonbench names inside an output folder: atomically, never via a symlink.
 

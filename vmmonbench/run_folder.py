@@ -47,11 +47,16 @@ def claimed_folder(
     Raises FolderBusyError (another run holds the folder, or results would be lost) or
     OutputError (the folder cannot be written).
     """
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot write to output folder {folder}: {exc.strerror}") from None
-    lock = _lock(folder)
+    try:
+        lock = _lock(folder)
+    except BaseException:
+        _remove_if_empty(folder, created)
+        raise
     try:
         _remove_scratch(folder, scratch)
         for pattern in (*results, *outputs):
@@ -66,6 +71,14 @@ def claimed_folder(
             _remove_scratch(folder, scratch)
         finally:
             _unlock(folder, lock)
+            _remove_if_empty(folder, created)
+
+
+def _remove_if_empty(folder: Path, created: bool) -> None:
+    # a run refused before it wrote anything leaves no empty folder of its own behind
+    if created:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def refuse_earlier_results(path: Path) -> None:

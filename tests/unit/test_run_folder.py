@@ -146,3 +146,11 @@ def test_a_folder_that_cannot_be_made_is_one_clear_error(tmp_path: Path) -> None
     (tmp_path / "a-file").write_text("")
     with pytest.raises(OutputError, match="cannot write to output folder"):
         claim(tmp_path / "a-file" / "sub")
+
+
+def test_a_folder_the_claim_made_goes_again_if_nothing_was_written(tmp_path: Path) -> None:
+    claim(tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+    with claimed_folder(tmp_path / "used", results=RESULTS, scratch=SCRATCH):
+        (tmp_path / "used" / "results.json").write_text("{}")
+    assert (tmp_path / "used" / "results.json").exists()
