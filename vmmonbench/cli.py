@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import sys
 import threading
 from collections.abc import Callable
@@ -205,6 +206,8 @@ class _Console(Console):
 
 
 def _console() -> Console:
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nothing is shown
+        return _Console(file=io.StringIO(), quiet=True)
     # a terminal gets its own width; logs (CI) get wide tables instead of wrapped ones
     return _Console() if sys.stdout.isatty() else _Console(width=200)
 
@@ -452,8 +455,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.exit(0)
         _fail(exc.format_message(), exc.exit_code if exc.exit_code else EXIT_BAD_INPUT)
-    except OSError:
-        # stdout's reader went away (`| head -1`): what was measured is saved before any print
+    except (OSError, SystemExit):
+        # stdout's reader went away (`| head -1`; typer turns that into a silent exit 1): what
+        # was measured is saved before anything is printed, so only the output is cut
         if not stdout_is_gone():
             raise
         silence_stdout()
