@@ -178,15 +178,16 @@ def test_after_a_sigkill_the_file_says_unfinished_and_the_next_run_cleans_up(
     running = run(tmp_path / "out", "--duration", "20m")
     running.wait_for("[2/5]")
     running.wait_for("statistics cycles")
-    fake_hosts = _children(running.process.pid)
+    helpers = _children(running.process.pid)  # fake hosts, database server, its watchdog
+    assert _fake_hosts(running.process.pid)
     running.process.send_signal(signal.SIGKILL)
     code, _, results = running.finish()
     assert code == -signal.SIGKILL
     assert results["status"] == "unfinished"  # never "complete": the run did not end
     assert [r["status"] for r in results["runs"]] == ["complete"]
     assert ".fake-hosts.toml" in scratch_left(running.out)
-    # the fake hosts watch the runner's pid and go with it
-    _wait_until(lambda: not any(_alive(pid) for pid in fake_hosts), 30, "the fake hosts to exit")
+    # the fake hosts and the database's watchdog watch the runner's pid and go with it
+    _wait_until(lambda: not any(_alive(pid) for pid in helpers), 60, "the run's helpers to exit")
 
     again = run(running.out, "--duration", "5s", "--no-legacy")
     code, err, kept = again.finish()
@@ -241,8 +242,8 @@ def test_sigterm_while_the_fake_hosts_build_ends_the_run_at_once(
         "1",
         workload="stable",
     )
-    _wait_until(lambda: _children(running.process.pid), 30, "the fake-host process")
-    (fake_host,) = _children(running.process.pid)
+    _wait_until(lambda: _fake_hosts(running.process.pid), 60, "the fake-host process")
+    (fake_host,) = _fake_hosts(running.process.pid)
     running.process.send_signal(signal.SIGTERM)
     code, err, results = running.finish()  # well before the fake host could be ready
     assert code == 130, err
