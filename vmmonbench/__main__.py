@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vmmonbench.cli import main
+from vmmonbench.launch import main
 
 if __name__ == "__main__":
     main()

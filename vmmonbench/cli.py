@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import signal
+import contextlib
+import errno
+import io
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, NoReturn
 
 import orjson
@@ -19,12 +19,15 @@ from vmmonbench.compare import compare as compare_results
 from vmmonbench.compare import exit_code as comparison_exit_code
 from vmmonbench.compare import parse_rules, speedup_check
 from vmmonbench.configuration import select_configurations
+from vmmonbench.db.target import DatabaseChoice
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_STDOUT_GONE,
     BadInputError,
+    OutputError,
     VmmonbenchError,
 )
 from vmmonbench.export import ExportFormat, Measure, to_pytest_benchmark
@@ -37,6 +40,14 @@ from vmmonbench.fakehost import (
 )
 from vmmonbench.faults import parse_fault
 from vmmonbench.host_processes import parse_connect
+from vmmonbench.interrupts import (
+    StdoutGuardedProgress,
+    note,
+    silence_stdout,
+    stdout_is_gone,
+    stop_signals,
+)
+from vmmonbench.outputs import check_target, write_file
 from vmmonbench.protocol import WireProtocol
 from vmmonbench.render.html import write_comparison_report, write_report, write_sweep_report
 from vmmonbench.render.terminal import (
@@ -47,9 +58,10 @@ from vmmonbench.render.terminal import (
     print_speedup,
     visible,
 )
-from vmmonbench.results import Results, write_atomic
-from vmmonbench.runner import RunOptions, default_out_dir, exit_code, run_workload
-from vmmonbench.sweep import SweepOptions, parse_sizes, run_sweep
+from vmmonbench.results import Results, RunStatus
+from vmmonbench.runner import RESULTS_FILE, RunOptions, default_out_dir, exit_code, run_workload
+from vmmonbench.sweep import SWEEP_FILE, SweepOptions, parse_sizes, run_sweep
+from vmmonbench.sweep_results import SweepResult
 from vmmonbench.workload import Workload, load_workload, parse_duration
 
 app = typer.Typer(
@@ -120,6 +132,9 @@ def run(
             "--protocol", help="How the monitoring core talks to the hosts (stomp: as the engine)."
         ),
     ] = WireProtocol.STOMP,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace results already in --out (refused otherwise).")
+    ] = False,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
     chosen = load_workload(workload).with_overrides(
@@ -130,62 +145,93 @@ def run(
         faults=tuple(parse_fault(text).spec() for text in fault) if fault else None,
     )
     out_dir = out or default_out_dir(chosen.name)
-    results_path = out_dir / "results.json"
-
-    def save(results: Results) -> None:
-        results.save(results_path)
-
-    options = RunOptions(
-        workload=chosen,
-        configurations=select_configurations(mode or (), optimization, legacy=legacy),
-        out_dir=out_dir,
-        db_url=db,
-        profile=profile,
-        connect=parse_connect(connect) if connect else None,
-        fake_host_processes=fake_host_processes,
-        monitoring_threads=monitoring_threads,
-        wire=wire,
-        on_results=save,
-    )
-    console = _console()
-    with _stop_on_signals(options.stop):
-        results = run_workload(options, TerminalProgress(console))
-    save(results)
+    DatabaseChoice.parse(db, out_dir)  # a bad --db is refused before the folder is touched
+    results_path = out_dir / RESULTS_FILE
     report_path = out_dir / "report.html"
-    write_report(results, report_path)
-    print_results(results, console)
-    console.print(f"results: {results_path}\nreport:  {report_path}")
-    raise typer.Exit(exit_code(results))
+    stop = threading.Event()
+    console = _console()
+    with stop_signals(stop, after_results=_saved_in(results_path)) as signals:
+        report_failed: list[OutputError] = []
+
+        def save(results: Results) -> None:
+            results.save(results_path)
+            if results.status != RunStatus.UNFINISHED:
+                signals.results_saved()
+                try:
+                    write_report(results, report_path)
+                except OutputError as exc:  # the results are saved: say so, and how it ended
+                    report_failed.append(exc)
+
+        options = RunOptions(
+            workload=chosen,
+            configurations=select_configurations(mode or (), optimization, legacy=legacy),
+            out_dir=out_dir,
+            db_url=db,
+            profile=profile,
+            connect=parse_connect(connect) if connect else None,
+            fake_host_processes=fake_host_processes,
+            monitoring_threads=monitoring_threads,
+            wire=wire,
+            on_results=save,
+            overwrite=overwrite,
+            stop=stop,
+        )
+        progress = StdoutGuardedProgress(TerminalProgress(console), stop)
+        results = run_workload(options, progress)
+        if not progress.closed:
+            _print_or_drop(lambda: print_results(results, console))
+            _print_or_drop(
+                lambda: console.print(f"results: {results_path}\nreport:  {report_path}")
+            )
+    for problem in report_failed:
+        note(f"error: {problem.message}; `vmmonbench report {results_path}` renders it later")
+    _say_how_it_ended(results.status, results.failure, results_path)
+    code = exit_code(results)
+    raise typer.Exit(EXIT_BAD_INPUT if report_failed and code == EXIT_OK else code)
 
 
-def _write(path: Path, write: Callable[[], None]) -> None:
+def _saved_in(results_path: Path) -> str:
+    return (
+        f"the results are saved in {results_path} "
+        f"(`vmmonbench report {results_path}` renders their report)"
+    )
+
+
+def _say_how_it_ended(status: str, failure: str | None, results_path: Path) -> None:
+    if status == RunStatus.FAILED:
+        note(f"error: the run failed: {failure}; what it measured is in {results_path}")
+    elif status == RunStatus.INTERRUPTED:
+        note(f"interrupted; what was measured is in {results_path}")
+
+
+def _print_or_drop(show: Callable[[], None]) -> None:
+    # the results are saved: a stdout gone away (`| head -1`) only cuts what is printed
     try:
-        write()
-    except OSError as exc:
-        raise BadInputError(f"cannot write {path}: {exc.strerror}") from None
+        show()
+    except OSError:
+        if not stdout_is_gone():
+            raise
+        silence_stdout()
+
+
+class _Console(Console):
+    """rich's console, except that a closed stdout raises BrokenPipeError instead of exiting.
+
+    rich's default ends the process (SystemExit 1) from inside whatever printed: in the middle
+    of a run, before it saved what it had measured.
+    """
+
+    def on_broken_pipe(self) -> None:
+        """Go quiet and let the caller decide (a run stops and keeps its results)."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def _console() -> Console:
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nothing is shown
+        return _Console(file=io.StringIO(), quiet=True)
     # a terminal gets its own width; logs (CI) get wide tables instead of wrapped ones
-    return Console() if sys.stdout.isatty() else Console(width=200)
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C or SIGTERM asks the run to stop and keep what it measured; a second Ctrl-C kills."""
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        print("vmmonbench: stopping; partial results will be written", file=sys.stderr)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    return _Console() if sys.stdout.isatty() else _Console(width=200)
 
 
 @app.command("fake-host")
@@ -296,6 +342,8 @@ def compare(
     """Compare two results files and gate on regressions (exit 1 on a regression)."""
     if counts_only and fail_if:
         raise BadInputError("--counts-only chooses the default rules; it cannot go with --fail-if")
+    if html is not None:
+        _refuse_to_write_over(html, base, new)
     rules = parse_rules(fail_if or ())  # a bad rule is bad input before anything is loaded
     comparison = compare_results(
         Results.load(base),
@@ -309,7 +357,7 @@ def compare(
     )
     print_comparison(comparison, _console(), show_all=show_all)
     if html is not None:  # written on a regression too: that is when it is read
-        _write(html, lambda: write_comparison_report(comparison, html))
+        write_comparison_report(comparison, html)
         print(f"comparison report: {html}")
     raise typer.Exit(comparison_exit_code(comparison))
 
@@ -349,9 +397,19 @@ def export(
     ] = Measure.DURATION,
 ) -> None:
     """Export results for other tools (pytest-benchmark compare reads the file)."""
+    _refuse_to_write_over(output, results)
     data = to_pytest_benchmark(Results.load(results), measure=measure)
-    write_atomic(output, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    write_file(output, orjson.dumps(data, option=orjson.OPT_INDENT_2))
     print(f"{fmt.value}: {output}")
+
+
+def _refuse_to_write_over(output: Path, *inputs: Path) -> None:
+    # before any work: a directory named as the output is refused, and so is an input
+    check_target(output)
+    for source in inputs:
+        with contextlib.suppress(OSError):
+            if output.resolve() == source.resolve() or output.samefile(source):
+                raise OutputError(f"refusing to write {output}: it is the input {source}")
 
 
 @app.command()
@@ -360,9 +418,11 @@ def report(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="HTML file.")] = None,
 ) -> None:
     """Re-render the HTML report of stored results."""
+    if output is not None:
+        _refuse_to_write_over(output, results)
     stored = Results.load(results)
     target = output or results.with_name("report.html")
-    _write(target, lambda: write_report(stored, target, assets_dir=results.parent))
+    write_report(stored, target, assets_dir=results.parent, user_path=output is not None)
     print(f"report: {target}")
 
 
@@ -399,40 +459,56 @@ def sweep(
         int,
         typer.Option(min=1, max=256, metavar="N", help="Bounded pool of host monitoring threads."),
     ] = 10,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace results already in --out (refused otherwise).")
+    ] = False,
 ) -> None:
     """Run the configurations at several sizes; fit cost per VM and project saturation."""
     base = load_workload(workload).with_overrides(
         duration_s=parse_duration(duration) if duration is not None else None, seed=seed
     )
     out_dir = out or default_out_dir(f"sweep-{base.name}")
+    DatabaseChoice.parse(db, out_dir)
     sizes = parse_sizes(vms, option="--vms")
     host_counts = parse_sizes(hosts, option="--hosts")
     for vm_count in sizes:
         for host_count in host_counts:
             base.with_overrides(vms=vm_count, hosts=host_count)  # every size valid up front
-
-    def keep(results: Results, folder: Path) -> None:
-        results.save(folder / "results.json")
-        write_report(results, folder / "report.html")
-
-    options = SweepOptions(
-        workload=base,
-        sizes=sizes,
-        hosts=host_counts,
-        configurations=select_configurations(mode or (), optimization),
-        out_dir=out_dir,
-        db_url=db,
-        monitoring_threads=monitoring_threads,
-        on_results=keep,
-    )
+    sweep_path, page_path = out_dir / SWEEP_FILE, out_dir / "sweep.html"
+    stop = threading.Event()
     console = _console()
-    with _stop_on_signals(options.stop):
-        outcome = run_sweep(options, TerminalProgress(console))
-    outcome.save(out_dir / "sweep.json")
-    write_sweep_report(outcome, out_dir / "sweep.html")
-    for table in capacity_table(outcome.models, console):
-        console.print(table)
-    console.print(f"sweep: {out_dir / 'sweep.json'}\nreport: {out_dir / 'sweep.html'}")
+    with stop_signals(stop, after_results=f"the sweep is saved in {sweep_path}") as signals:
+
+        def keep(results: Results, folder: Path) -> None:
+            results.save(folder / RESULTS_FILE)
+            if results.status != RunStatus.UNFINISHED:
+                write_report(results, folder / "report.html")
+
+        def finish(outcome: SweepResult) -> None:
+            outcome.save(sweep_path)
+            signals.results_saved()
+            write_sweep_report(outcome, page_path)
+
+        options = SweepOptions(
+            workload=base,
+            sizes=sizes,
+            hosts=host_counts,
+            configurations=select_configurations(mode or (), optimization),
+            out_dir=out_dir,
+            db_url=db,
+            monitoring_threads=monitoring_threads,
+            on_results=keep,
+            on_sweep=finish,
+            overwrite=overwrite,
+            stop=stop,
+        )
+        progress = StdoutGuardedProgress(TerminalProgress(console), stop)
+        outcome = run_sweep(options, progress)
+        if not progress.closed:
+            tables = capacity_table(outcome.models, console)
+            _print_or_drop(lambda: console.print(*tables))
+            _print_or_drop(lambda: console.print(f"sweep: {sweep_path}\nreport: {page_path}"))
+    _say_how_it_ended(outcome.status, outcome.failure, sweep_path)
     raise typer.Exit(
         {"complete": EXIT_OK, "interrupted": EXIT_INTERRUPTED}.get(outcome.status, EXIT_FAILED)
     )
@@ -447,17 +523,24 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(exc.message, exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         _fail("interrupted", EXIT_INTERRUPTED)
     except typer.TyperException as exc:
         # typer's usage errors (bad option values, unknown commands) carry exit code 2
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.exit(0)
         _fail(exc.format_message(), exc.exit_code if exc.exit_code else EXIT_BAD_INPUT)
+    except (OSError, SystemExit):
+        # stdout's reader went away (`| head -1`; typer turns that into a silent exit 1): what
+        # was measured is saved before anything is printed, so only the output is cut
+        if not stdout_is_gone():
+            raise
+        silence_stdout()
+        sys.exit(EXIT_STDOUT_GONE)
     sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int) -> NoReturn:
     # a message may quote a results file's labels: its control characters are made visible
-    print(f"vmmonbench: error: {visible(' '.join(message.split()))}", file=sys.stderr)
+    note(f"error: {visible(' '.join(message.split()))}")
     sys.exit(code)

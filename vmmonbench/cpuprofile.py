@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from pathlib import Path
 import orjson
 
 from vmmonbench.hotspots import MONITORING_CODE, DbTime, code_vs_db, hot_spots, sample_count
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.result_records import CpuProfile, ProfilingStatus
 
 DEFAULT_RATE_HZ = 50
+SCRATCH_PREFIX = ".cpu-profile-"
 ATTACH_GRACE_S = 1.5
 HOW_TO_ENABLE = (
     "run as root, or grant CAP_SYS_PTRACE (e.g. docker run --cap-add SYS_PTRACE), "
@@ -70,6 +73,9 @@ class CpuProfiler:
         self._recorders: list[subprocess.Popen[bytes]] = []
         self._files: ProfileFiles | None = None
         self._errors: list[Path] = []
+        # py-spy writes into a private folder of ours; the files then enter out_dir the way
+        # every output does (never through a symlink planted there)
+        self._scratch: Path | None = None
 
     def start(self, label: str, pid: int | None = None) -> str | None:
         """Begin recording `pid` (default: this process); None when attached, else why not."""
@@ -78,8 +84,10 @@ class CpuProfiler:
         target = os.getpid() if pid is None else pid
         base = self.out_dir / f"cpu-{safe_name(label)}"
         files = ProfileFiles(Path(f"{base}.speedscope.json"), Path(f"{base}.flamegraph.svg"))
+        self._scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.out_dir))
         per_recorder = max(1, self.rate_hz // 2)
-        for fmt, path in (("speedscope", files.speedscope), ("flamegraph", files.flamegraph)):
+        for fmt, final in (("speedscope", files.speedscope), ("flamegraph", files.flamegraph)):
+            path = self._scratch / final.name
             errors = Path(f"{path}.log")
             self._errors.append(errors)
             with errors.open("wb") as log:
@@ -135,13 +143,22 @@ class CpuProfiler:
                 recorder.kill()
                 recorder.wait()
         files, self._files = self._files, None
+        scratch, self._scratch = self._scratch, None
         self._recorders.clear()
-        for log in self._errors:
-            log.unlink(missing_ok=True)
         self._errors.clear()
-        if files is None or not (files.speedscope.is_file() and files.flamegraph.is_file()):
+        if scratch is None:
             return None
-        return files
+        try:
+            if files is None:
+                return None
+            recorded = [scratch / final.name for final in (files.speedscope, files.flamegraph)]
+            if not all(path.is_file() for path in recorded):
+                return None
+            write_in_folder(files.speedscope, recorded[0].read_bytes())
+            write_in_folder(files.flamegraph, recorded[1].read_bytes())
+            return files
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _first_line(path: Path) -> str:

@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_STDOUT_GONE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
 
 
 class VmmonbenchError(Exception):
@@ -40,7 +41,21 @@ class DatabaseUrlError(BadInputError):
     """A database URL is malformed or the server cannot be reached."""
 
 
+class OutputError(BadInputError):
+    """A file the user asked for cannot be written where asked (a directory, a full disk...)."""
+
+
+class FolderBusyError(BadInputError):
+    """The output folder is in use by another run, or holds results that must not be lost."""
+
+
 class RunFailedError(VmmonbenchError):
     """A run could not complete (e.g. the fake-host process died); partial results were written."""
 
     exit_code = EXIT_FAILED
+
+
+class RunInterruptedError(VmmonbenchError):
+    """The run was interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT); partial results were written."""
+
+    exit_code = EXIT_INTERRUPTED

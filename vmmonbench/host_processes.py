@@ -18,10 +18,11 @@ from typing import IO, Any
 import orjson
 
 from vmmonbench import protocol
-from vmmonbench.errors import BadInputError, RunFailedError
+from vmmonbench.errors import BadInputError, RunFailedError, RunInterruptedError
 from vmmonbench.fakehost import READY_PREFIX
 from vmmonbench.fakehost.config import MAX_HOST_INDEX
 from vmmonbench.monitor.hostclient import HostCallError, HostClient
+from vmmonbench.outputs import open_in_folder
 from vmmonbench.workload import MAX_TOTAL_VMS, MAX_VMS_PER_HOST
 
 MAX_DEVICES_PER_VM = 16  # vNICs or disks, as a workload allows
@@ -48,17 +49,23 @@ class FakeHostProcesses:
         processes: int = 1,
         log_dir: Path,
         bind: str = "127.0.0.1",
+        stop: threading.Event | None = None,
     ) -> None:
         self.workload_file = workload_file
         self.hosts = hosts
         self.processes = max(1, min(processes, hosts))
         self.log_dir = log_dir
         self.bind = bind
+        self.stop_requested = stop or threading.Event()  # a signal while spawning ends the wait
         self._children: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []
 
     def start(self, timeout_s: float = 300.0) -> list[HostEndpoint]:
-        """Spawn the processes and return every host's endpoint once all are listening."""
+        """Spawn the processes and return every host's endpoint once all are listening.
+
+        Raises RunFailedError when a process does not become ready, RunInterruptedError when
+        the run is asked to stop meanwhile (the processes started so far are stopped).
+        """
         endpoints: list[HostEndpoint] = []
         share, extra = divmod(self.hosts, self.processes)
         offset = 0
@@ -69,7 +76,8 @@ class FakeHostProcesses:
         return sorted(endpoints, key=lambda e: e.index)
 
     def _spawn(self, number: int, offset: int, count: int, timeout_s: float) -> list[HostEndpoint]:
-        log = (self.log_dir / f"fake-host-{number}.log").open("ab")
+        log_path = self.log_dir / f"fake-host-{number}.log"
+        log = open_in_folder(log_path)
         self._logs.append(log)
         command = [
             sys.executable,
@@ -101,11 +109,17 @@ class FakeHostProcesses:
             start_new_session=True,  # Ctrl-C reaches the runner only; it stops the children
         )
         self._children.append(child)
-        line = _read_ready_line(child, timeout_s)
+        line = _read_ready_line(child, timeout_s, self.stop_requested)
         if line is None:
+            if self.stop_requested.is_set():
+                # still building its hosts, it heeds no SIGTERM yet, and holds nothing to save
+                with contextlib.suppress(ProcessLookupError):
+                    child.kill()
+                self.stop()
+                raise RunInterruptedError("stopped while the fake hosts were starting")
             self.stop()
             raise RunFailedError(
-                f"fake-host process did not become ready (see {log.name}): " + _tail(Path(log.name))
+                f"fake-host process did not become ready (see {log_path}): " + _tail(log_path)
             )
         threading.Thread(target=_drain, args=(child.stdout, log), daemon=True).start()
         ready = orjson.loads(line.removeprefix(READY_PREFIX))
@@ -155,12 +169,14 @@ class FakeHostProcesses:
         self._logs.clear()
 
 
-def _read_ready_line(child: subprocess.Popen[bytes], timeout_s: float) -> str | None:
+def _read_ready_line(
+    child: subprocess.Popen[bytes], timeout_s: float, stop: threading.Event
+) -> str | None:
     assert child.stdout is not None
     deadline = time.monotonic() + timeout_s
     buffer = b""
     fd = child.stdout.fileno()
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.is_set():
         ready, _, _ = select.select([fd], [], [], 0.2)
         if not ready:
             if child.poll() is not None:

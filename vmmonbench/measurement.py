@@ -67,6 +67,15 @@ class RunContext:
     profiling: ProfilingSession | None = None
 
 
+class ConfigurationCrashed(Exception):  # noqa: N818 - it carries a result, not only an error
+    """An error after a configuration's measured phase; carries what it measured (failed)."""
+
+    def __init__(self, result: RunResult, error: Exception) -> None:
+        super().__init__(str(error))
+        self.result = result
+        self.error = error
+
+
 def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
     """Measure one configuration from a fresh database; the result also when stopped early."""
     started = time.perf_counter()
@@ -203,7 +212,16 @@ def _measure(
             error=failure,
             consistency=Consistency(checked=False, reason="run stopped before the end"),
         )
-    return _settle_and_check(core, db, ctx.controls, result)
+    try:
+        return _settle_and_check(core, db, ctx.controls, result)
+    except Exception as exc:
+        crashed = replace(
+            result,
+            status=RunStatus.FAILED,
+            error=f"after the measured phase: {type(exc).__name__}: {exc}",
+            consistency=Consistency(checked=False, reason="the check after the run failed"),
+        )
+        raise ConfigurationCrashed(crashed, exc) from exc
 
 
 def statement_record(stats: StatementStats) -> StatementRecord:

@@ -24,6 +24,7 @@ class RunStatus(StrEnum):
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
     FAILED = "failed"
+    UNFINISHED = "unfinished"  # top level only: saved while the run goes on (or if it was killed)
 
 
 @dataclass(frozen=True, slots=True)

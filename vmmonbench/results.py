@@ -6,9 +6,6 @@ Format history (bump FORMAT_VERSION and add a line when a loader could misread o
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,6 +17,7 @@ import msgspec
 from vmmonbench import __version__
 from vmmonbench.errors import ResultsFormatError
 from vmmonbench.inputs import MIB, read_bounded
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.result_records import (
     CommandWaits,
     Consistency,
@@ -45,7 +43,7 @@ FORMAT_HISTORY = "1: first format (2026-11): runs with summary, statements, raw 
 # larger is not ours, or hostile, and comparing it would take gigabytes.
 MAX_RESULTS_BYTES = 64 * MIB
 
-__all__ = ["FORMAT_VERSION", "Results", "RunResult", "RunStatus", "RunSummary", "write_atomic"]
+__all__ = ["FORMAT_VERSION", "Results", "RunResult", "RunStatus", "RunSummary"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,8 +118,8 @@ class Results:
         return msgspec.json.format(_ENCODER.encode(_ordered(self)), indent=2)
 
     def save(self, path: Path) -> None:
-        """Write atomically: a temp file in the same folder, fsync, then rename over `path`."""
-        write_atomic(path, self.to_json())
+        """Write atomically into its folder, never through a symlink (OutputError otherwise)."""
+        write_in_folder(path, self.to_json())
 
     @classmethod
     def from_json(cls, raw: bytes, *, source: str = "results") -> Results:
@@ -184,22 +182,3 @@ def to_builtins(results: Results) -> dict[str, Any]:
     """The results as plain JSON-able data (what `to_json` writes)."""
     data: dict[str, Any] = msgspec.to_builtins(_ordered(results), enc_hook=_python_number)
     return data
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers only ever see the old or the new whole file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes 0600; results are meant to be shared
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise

@@ -8,19 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vmmonbench.configuration import Configuration
-from vmmonbench.errors import BadInputError
+from vmmonbench.errors import BadInputError, OutputError
 from vmmonbench.progress import Progress
 from vmmonbench.results import Results, RunStatus
-from vmmonbench.runner import RunOptions, run_workload
+from vmmonbench.run_folder import claimed_folder, refuse_earlier_results
+from vmmonbench.runner import RESULTS_FILE, RunOptions, run_workload
 from vmmonbench.scaling import CapacityModel, ScalingPoint, capacity_model
 from vmmonbench.sweep_results import SizeRun, SweepResult
 from vmmonbench.workload import Workload
 
+SWEEP_FILE = "sweep.json"
 MAX_SIZES = 20
 
 
 def parse_sizes(text: str, *, option: str) -> list[int]:
-    """`500,1000,2000` into sorted unique positive integers; BadInputError otherwise."""
+    """`500,1000,2000` into sorted unique positive integers; BadInputError otherwise.
+
+    A size given twice runs once (one folder per size): the sizes are a set.
+    """
     try:
         sizes = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
@@ -44,7 +49,10 @@ class SweepOptions:
     db_url: str | None = None
     monitoring_threads: int = 10
     stop: threading.Event = field(default_factory=threading.Event)
-    on_results: Callable[[Results, Path], None] | None = None  # each size's results and folder
+    # each size's results and folder, after each configuration and at the end (as a run's)
+    on_results: Callable[[Results, Path], None] | None = None
+    on_sweep: Callable[[SweepResult], None] | None = None  # the final sweep, while still locked
+    overwrite: bool = False  # replace a sweep (and size results) already in out_dir
 
 
 def size_folder(vms: int, hosts: int) -> str:
@@ -53,7 +61,35 @@ def size_folder(vms: int, hosts: int) -> str:
 
 
 def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
-    """Run every size in turn (stopping early on interrupt or failure) and fit the models."""
+    """Run every size in turn (stopping early on interrupt or failure) and fit the models.
+
+    The sweep's folder is locked throughout; a sweep or size results already there are
+    refused unless `options.overwrite` (before anything runs).
+    """
+    folders = [
+        options.out_dir / size_folder(vms, hosts)
+        for hosts in options.hosts
+        for vms in options.sizes
+    ]
+    with claimed_folder(
+        options.out_dir,
+        results=(SWEEP_FILE,),
+        scratch=(),
+        outputs=("sweep.html",),
+        overwrite=options.overwrite,
+    ):
+        for folder in folders:
+            if folder.is_symlink():  # a size's folder is written into: never through a link
+                raise OutputError(f"refusing to write into {folder}: it is a symbolic link")
+            if not options.overwrite:
+                refuse_earlier_results(folder / RESULTS_FILE)
+        sweep = _run_sizes(options, progress)
+        if options.on_sweep is not None:
+            options.on_sweep(sweep)
+        return sweep
+
+
+def _run_sizes(options: SweepOptions, progress: Progress) -> SweepResult:
     runs: list[SizeRun] = []
     status, failure = RunStatus.COMPLETE, None
     points: dict[tuple[str, int], list[ScalingPoint]] = {}
@@ -74,13 +110,13 @@ def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
                     out_dir=folder,
                     db_url=options.db_url,
                     monitoring_threads=options.monitoring_threads,
+                    on_results=_for_folder(options.on_results, folder),
+                    overwrite=options.overwrite,
                     stop=options.stop,
                 ),
                 progress,
             )
-            if options.on_results is not None:
-                options.on_results(results, folder)
-            runs.append(SizeRun(vms, hosts, f"{folder.name}/results.json", results.status))
+            runs.append(SizeRun(vms, hosts, f"{folder.name}/{RESULTS_FILE}", results.status))
             _collect(results, vms, hosts, points)
             if results.status == RunStatus.FAILED:
                 status, failure = RunStatus.FAILED, results.failure
@@ -96,6 +132,14 @@ def run_sweep(options: SweepOptions, progress: Progress) -> SweepResult:
         status=status,
         failure=failure,
     )
+
+
+def _for_folder(
+    keep: Callable[[Results, Path], None] | None, folder: Path
+) -> Callable[[Results], None] | None:
+    if keep is None:
+        return None
+    return lambda results: keep(results, folder)
 
 
 def _collect(

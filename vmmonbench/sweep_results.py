@@ -13,8 +13,8 @@ import msgspec
 from vmmonbench import __version__
 from vmmonbench.errors import ResultsFormatError
 from vmmonbench.inputs import MIB, read_bounded
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.result_records import RunStatus, WorkloadInfo
-from vmmonbench.results import write_atomic
 from vmmonbench.scaling import CapacityModel
 
 SWEEP_FORMAT_VERSION = 1
@@ -60,8 +60,8 @@ class SweepResult:
         return msgspec.json.format(msgspec.json.encode(self), indent=2)
 
     def save(self, path: Path) -> None:
-        """Atomic JSON write."""
-        write_atomic(path, self.to_json())
+        """Write atomically into its folder, never through a symlink."""
+        write_in_folder(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> SweepResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ MAX_VMS_PER_HOST = 50_000
 MAX_HOSTS = 200
 MAX_TOTAL_VMS = 250_000
 MAX_DURATION_S = 24 * 3600.0
+MAX_MIX_WEIGHT = 1e6  # relative weights: any larger range says nothing more
 COMMAND_KINDS = ("update", "hotplug", "ticket")
 BUILTIN_DIR_NAME = "workloads"
 
@@ -158,8 +160,15 @@ def load_workload(name_or_path: str) -> Workload:
     except OSError as exc:
         raise WorkloadError(f"cannot read workload file {path}: {exc.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        # a byte-order mark (some Windows editors write one) is not part of the TOML
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise WorkloadError(
+            f"{path}: not valid TOML: not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise WorkloadError(f"{path}: not valid TOML: {exc}") from None
     data.setdefault("name", path.stem)
     return _build(data, str(path))
@@ -224,11 +233,13 @@ def _build(data: Mapping[str, Any], source: str) -> Workload:
 
 def _typed(source: str, key: str, value: Any, kind: Any) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
     if kind is int and isinstance(value, bool):
         raise WorkloadError(f"{source}: key {key!r} must be an integer, got {value!r}")
     if not isinstance(value, kind):
         raise WorkloadError(f"{source}: key {key!r} must be {kind.__name__}, got {value!r}")
+    if kind is float and not math.isfinite(value):
+        raise WorkloadError(f"{source}: key {key!r} must be a finite number, got {value!r}")
     return value
 
 
@@ -244,8 +255,10 @@ def _range(source: str, key: str, value: Any) -> tuple[float, float]:
         and len(value) == 2
         and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     )
-    if not ok or not 0 <= value[0] <= value[1]:
-        raise WorkloadError(f"{source}: key {key!r} must be [low, high] with 0 <= low <= high")
+    if not ok or not 0 <= value[0] <= value[1] <= 100:
+        raise WorkloadError(
+            f"{source}: key {key!r} must be [low, high] with 0 <= low <= high <= 100 (percent)"
+        )
     return (float(value[0]), float(value[1]))
 
 
@@ -253,11 +266,8 @@ def _stats(source: str, table: Mapping[str, Any]) -> StatsRanges:
     for key in table:
         if key not in _STATS_KEYS:
             raise WorkloadError(f"{source}: unknown key {key!r} in [stats]")
+    # all three are percentages (net_rate of the link speed, as the engine computes rx/tx rates)
     ranges = {key: _range(source, f"stats.{key}", table[key]) for key in table}
-    if "cpu_percent" in ranges and ranges["cpu_percent"][1] > 100:
-        raise WorkloadError(f"{source}: key 'stats.cpu_percent' must stay within 0..100")
-    if "mem_percent" in ranges and ranges["mem_percent"][1] > 100:
-        raise WorkloadError(f"{source}: key 'stats.mem_percent' must stay within 0..100")
     return StatsRanges(**ranges)
 
 
@@ -311,10 +321,14 @@ def _validate(w: Workload, source: str) -> None:
         raise bad("commands.rate_per_s", "must be between 0 and 1000")
     if not 0 <= w.commands.latency_ms <= 60_000:
         raise bad("commands.latency_ms", "must be between 0 and 60000")
-    if any(weight < 0 for _, weight in w.commands.mix) or (
-        w.commands.rate_per_s > 0 and sum(weight for _, weight in w.commands.mix) <= 0
+    weights = [weight for _, weight in w.commands.mix]
+    # written as "not inside the range" so that NaN, which compares false, is refused too
+    if not all(0 <= weight <= MAX_MIX_WEIGHT for weight in weights) or (
+        w.commands.rate_per_s > 0 and not sum(weights) > 0
     ):
-        raise bad("commands.mix", "weights must be >= 0 and not all 0")
+        raise bad(
+            "commands.mix", f"weights must be numbers from 0 to {MAX_MIX_WEIGHT:g}, not all 0"
+        )
     for fault in w.faults:
         parse_fault(fault)
 

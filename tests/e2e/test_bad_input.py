@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from vmmonbench.cli import main
+from vmmonbench.workload import load_workload
+
+RESULTS = Path(__file__).parents[1] / "fixtures" / "results" / "smoke.json"
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -24,6 +28,16 @@ def workload_dir(tmp_path: Path) -> Path:
     (tmp_path / "badstats.toml").write_text('name = "x"\n[stats]\ncpu_percent = [20, 10]\n')
     (tmp_path / "adir.toml").mkdir()
     (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "netrate.toml").write_text('name = "x"\n[stats]\nnet_rate = [1e17, 1e18]\n')
+    (tmp_path / "netinf.toml").write_text('name = "x"\n[stats]\nnet_rate = [10, inf]\n')
+    (tmp_path / "mixinf.toml").write_text('name = "x"\n[commands]\nmix = {update = inf}\n')
+    (tmp_path / "mixnan.toml").write_text(
+        'name = "x"\n[commands]\nmix = {update = nan, ticket = 1}\n'
+    )
+    (tmp_path / "mixhuge.toml").write_text('name = "x"\n[commands]\nmix = {update = 1e300}\n')
+    (tmp_path / "ratenan.toml").write_text('name = "x"\n[commands]\nrate_per_s = nan\n')
+    (tmp_path / "notutf8.toml").write_bytes(b'name = "caf\xe9"\n')
+    shutil.copy(RESULTS, tmp_path / "results.json")
     return tmp_path
 
 
@@ -52,6 +66,27 @@ CASES: list[tuple[list[str], str]] = [
     (["run", "smoke", "--db", "mysql://root@localhost/x"], "unsupported database 'mysql'"),
     (["run", "smoke", "--db", "sqlite://"], "in-memory SQLite"),
     (["run", "smoke", "--out", "{dir}/a-file/sub"], "cannot write to output folder"),
+    (["run", "{dir}/netrate.toml"], "'stats.net_rate' must be [low, high]"),
+    (["run", "{dir}/netinf.toml"], "'stats.net_rate' must be [low, high]"),
+    (["run", "{dir}/mixinf.toml"], "'commands.mix.update' must be a finite number"),
+    (["run", "{dir}/mixnan.toml"], "'commands.mix.update' must be a finite number"),
+    (["run", "{dir}/mixhuge.toml"], "commands.mix weights must be numbers from 0 to 1e+06"),
+    (["run", "{dir}/ratenan.toml"], "'commands.rate_per_s' must be a finite number"),
+    (["run", "{dir}/notutf8.toml"], "not UTF-8 text (byte 11 is 0xe9)"),
+    (["run", "smoke", "--db", "postgresql://u:pw@h:abc/db"], "is the port a number?"),
+    (["run", "smoke", "--db", "postgresql://u:pw@h:99999/db"], "bad port 99999"),
+    (["run", "smoke", "--db", "postgresql+asyncpg://u@h/db"], "unsupported driver 'asyncpg'"),
+    (["run", "smoke", "--db", "postgresql+pg8000://u@h/db"], "unsupported driver 'pg8000'"),
+    (["run", "smoke", "--db", "u:s3cret@db.example/x"], "malformed database URL (not shown"),
+    (["run", "smoke", "--db", "postgresql://u:p@ss@h/db"], "as %40"),
+    (["sweep", "--vms", "10", "--db", "postgresql+asyncpg://u@h/db"], "unsupported driver"),
+    (["export", "{dir}/results.json", "-o", "{dir}"], "it is a directory"),
+    (["export", "{dir}/results.json", "-o", "{dir}/a-file/x.json"], "Not a directory"),
+    (["export", "{dir}/results.json", "-o", "{dir}/results.json"], "it is the input"),
+    (["export", "{dir}/results.json", "-o", "/dev/full"], "No space left on device"),
+    (["report", "{dir}/results.json", "-o", "{dir}"], "it is a directory"),
+    (["report", "{dir}/results.json", "-o", "/dev/full"], "No space left on device"),
+    (["compare", "{dir}/results.json", "{dir}/results.json", "--html", "{dir}"], "directory"),
     (["run", "--connect", "nocolon"], "bad --connect endpoint 'nocolon'"),
     (["run", "--connect", "h:99999"], "bad --connect endpoint"),
     (["fake-host", "--vms", "0"], "--vms"),
@@ -72,6 +107,28 @@ def test_bad_input_is_one_line_and_exit_2(
     assert lines[0].startswith("vmmonbench: error: ")
     assert expected in lines[0]
     assert "Traceback" not in err
+    assert "s3cret" not in err
+    assert (workload_dir / "results.json").read_bytes() == RESULTS.read_bytes()  # never harmed
+
+
+def test_a_byte_order_mark_is_not_part_of_the_workload(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.toml"
+    plain.write_text('name = "bom"\nvms = 12\n[commands]\nmix = {update = 1}\n')
+    marked = tmp_path / "marked.toml"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    assert load_workload(str(marked)) == load_workload(str(plain))
+
+
+def test_unreachable_database_named_without_query_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://monitor@127.0.0.1:1/engine?password=s3cret-pw&sslpassword=s3cret-2"
+    code, err = _run(["run", "smoke", "--db", url, "--out", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert "cannot connect to postgresql+psycopg://monitor@127.0.0.1:1/engine?" in err
+    assert "password=***" in err
+    assert "s3cret" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_unreachable_database_names_it_without_the_password(

@@ -1,4 +1,4 @@
-"""results.json: typed round trip, strict and bounded loading, atomic writes."""
+"""results.json: typed round trip, strict and bounded loading (atomic writes: test_outputs)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from vmmonbench import inputs
 from vmmonbench.errors import BadInputError, ResultsFormatError
 from vmmonbench.inputs import read_bounded
 from vmmonbench.result_records import CycleCounts, CycleKind, CycleRecord, StatementRecord
-from vmmonbench.results import FORMAT_VERSION, Results, RunResult, RunSummary, write_atomic
+from vmmonbench.results import FORMAT_VERSION, Results, RunResult, RunSummary
 from vmmonbench.sweep_results import SweepResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -194,40 +194,6 @@ def test_an_oversize_file_is_refused_before_it_is_parsed(
     with pytest.raises(BadInputError, match="has 0 MiB, more than"):
         Results.load(path)
     assert inputs.MIB == 1024 * 1024
-
-
-def test_a_failed_write_leaves_the_previous_file_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "results.json"
-    write_atomic(path, b'{"complete": true}')
-
-    def broken_fsync(_fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError, match="No space left"):
-        write_atomic(path, b'{"half": ')
-    assert path.read_bytes() == b'{"complete": true}'
-    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temp file left
-
-
-def test_the_new_content_appears_only_by_rename(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "results.json"
-    write_atomic(path, b"old")
-    seen: list[bytes] = []
-    real_replace = Path.replace
-
-    def observe(self: Path, target: Path) -> Path:
-        seen.append(path.read_bytes())  # what a reader sees just before the rename
-        return real_replace(self, target)
-
-    monkeypatch.setattr(Path, "replace", observe)
-    write_atomic(path, b"new and whole")
-    assert seen == [b"old"]
-    assert path.read_bytes() == b"new and whole"
 
 
 def test_the_sweep_file_loads_typed_and_round_trips(tmp_path: Path) -> None:

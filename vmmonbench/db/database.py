@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from psycopg.types.numeric import FloatLoader
 from psycopg.types.string import TextLoader
@@ -26,46 +28,128 @@ SELECT_1 = "select 1"
 POSTGRES_DRIVER = "postgresql+psycopg"
 
 
+# drivers vmmonbench is built and tested with; any other (asyncpg, pg8000, aiosqlite...) is refused
+_DRIVERS = {
+    "postgresql": POSTGRES_DRIVER,
+    "postgres": POSTGRES_DRIVER,
+    "postgresql+psycopg": POSTGRES_DRIVER,
+    "postgresql+psycopg2": POSTGRES_DRIVER,
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+}
+# query parameters that carry a secret or point at one (libpq's and any like them)
+_SECRET_KEYS = {"password", "passfile", "sslpassword", "sslkey", "sslcert", "sslcrl", "sslcrldir"}
+_SECRET_KEY_PARTS = ("pass", "pwd", "secret", "token", "key", "credential", "auth")
+MASK = "***"
+URL_EXAMPLE = "expected e.g. sqlite:///path/to/file.db or postgresql://user@host:5432/dbname"
+
+
 def parse_url(raw: str) -> URL:
-    """Parse a database URL; `postgresql://` means psycopg 3. Raises DatabaseUrlError."""
+    """Parse a database URL; `postgresql://` means psycopg 3. Raises DatabaseUrlError.
+
+    Error messages show the URL masked (mask_url), or not at all when it cannot be parsed.
+    """
+    if "://" not in raw:
+        raise DatabaseUrlError(
+            f"malformed database URL (not shown: it may hold a password): {URL_EXAMPLE}"
+        )
     try:
         url = make_url(raw)
-    except ArgumentError:
+        port = url.port  # SQLAlchemy parses the port lazily in some versions
+    except (ArgumentError, ValueError, TypeError):
         raise DatabaseUrlError(
-            f"malformed database URL {mask_url_text(raw)!r}: expected e.g. "
-            "sqlite:///path/to/file.db or postgresql://user@host:5432/dbname"
+            f"malformed database URL {mask_url_text(raw)} (is the port a number?): {URL_EXAMPLE}"
         ) from None
-    if url.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
-        url = url.set(drivername=POSTGRES_DRIVER)
-    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+    if url.host is not None and "@" in url.host:
         raise DatabaseUrlError(
-            f"unsupported database {url.get_backend_name()!r} in {mask_url(url)}: "
+            f"the database URL {mask_url_text(raw)} has an '@' after the user name: write an "
+            "'@' inside a user name or password as %40"
+        )
+    if port is not None and not 0 < port < 65536:
+        raise DatabaseUrlError(f"bad port {port} in the database URL {mask_url(url)}: use 1-65535")
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        backend = url.get_backend_name()
+        if backend in {"postgresql", "sqlite"}:
+            raise DatabaseUrlError(
+                f"unsupported driver {url.get_driver_name()!r} in {mask_url(url)}: vmmonbench uses "
+                + (
+                    "psycopg 3; write postgresql://..."
+                    if backend == "postgresql"
+                    else "sqlite3; write sqlite:///FILE"
+                )
+            )
+        raise DatabaseUrlError(
+            f"unsupported database {backend!r} in {mask_url(url)}: "
             "use sqlite:///FILE or postgresql://..."
         )
+    url = url.set(drivername=driver)
     if url.get_backend_name() == "sqlite" and url.database in {None, "", ":memory:"}:
         raise DatabaseUrlError("an in-memory SQLite database cannot be shared: give a file path")
     return url
 
 
 def mask_url(url: URL | str) -> str:
-    """The URL with its password replaced by `***` (safe to print and store)."""
+    """The URL with every secret replaced by `***`: the password and secret query parameters.
+
+    Safe to print and store. A string that does not parse is masked as mask_url_text does.
+    """
     if isinstance(url, str):
         try:
             parsed = make_url(url)
-        except ArgumentError:
+            _ = parsed.port
+        except (ArgumentError, ValueError, TypeError):
             return mask_url_text(url)
-        return parsed.render_as_string(hide_password=True)
-    return url.render_as_string(hide_password=True)
+        url = parsed
+    if url.host is not None and "@" in url.host:
+        # an unescaped `@` in the password: what SQLAlchemy took for the host holds its tail
+        url = url.set(host=url.host.rpartition("@")[2], password=url.password or MASK)
+    base = url.set(query={}).render_as_string(hide_password=True)
+    pairs = [
+        (key, value)
+        for key, values in sorted(url.query.items())
+        for value in ((values,) if isinstance(values, str) else values)
+    ]
+    if not pairs:
+        return base
+    shown = "&".join(
+        f"{quote(key, safe='')}={MASK if is_secret_key(key) else quote(value, safe='/')}"
+        for key, value in pairs
+    )
+    return f"{base}?{shown}"
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a URL query parameter carries a secret (password, key file, ...)."""
+    lowered = key.lower()
+    return lowered in _SECRET_KEYS or any(part in lowered for part in _SECRET_KEY_PARTS)
 
 
 def mask_url_text(raw: str) -> str:
-    """Best-effort masking of `user:password@` in a string that is not a parseable URL."""
+    """What may be shown of a URL that does not parse: scheme, user and host, never a secret.
+
+    Everything before the last `@` is user information (an unescaped `@`, `/` or `?` in a
+    password is masked whole), and a query string is replaced by `?***`.
+    """
     scheme, sep, rest = raw.partition("://")
-    if not sep or "@" not in rest:
-        return raw
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else raw
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,40}", scheme):
+        return "(not shown: it may hold a password)"
+    credentials, at, place = rest.rpartition("@")
+    where = re.split(r"[?#]", place, maxsplit=1)[0]
+    user = re.split(r"[:@/?#]", credentials, maxsplit=1)[0]
+    shown_user = f"{user}:{MASK}@" if at else ""
+    return f"{scheme}://{shown_user}{where}" + (f"?{MASK}" if where != place else "")
+
+
+def scrub_secrets(text: str, url: URL) -> str:
+    """`text` (e.g. a driver's error message) with the URL's secret values replaced by `***`."""
+    secrets = [url.password] if url.password else []
+    for key, values in url.query.items():
+        if is_secret_key(key):
+            secrets.extend((values,) if isinstance(values, str) else values)
+    for secret in sorted({str(s) for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
 
 
 def create_db_engine(url: URL, *, pool_size: int = 16) -> Engine:
@@ -98,7 +182,8 @@ def check_reachable(engine: Engine) -> str:
                 return str(conn.execute(text("select sqlite_version()")).scalar_one())
             return str(conn.execute(text("show server_version")).scalar_one())
     except (DBAPIError, NoSuchModuleError, OSError) as exc:
-        reason = " ".join(str(getattr(exc, "orig", exc) or exc).split())[:200]
+        reason = " ".join(str(getattr(exc, "orig", exc) or exc).split())
+        reason = scrub_secrets(reason, engine.url)[:200]
         raise DatabaseUrlError(f"cannot connect to {mask_url(engine.url)}: {reason}") from None
 
 

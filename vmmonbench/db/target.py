@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from vmmonbench import __version__
 from vmmonbench.db import stored_sql
-from vmmonbench.db.database import mask_url, parse_url
+from vmmonbench.db.database import mask_url, parse_url, scrub_secrets
 from vmmonbench.errors import BadInputError
 
 SQLITE_FILE = "vmmonbench.db"
@@ -182,7 +182,7 @@ class SchemaGuard:
             ).scalar_one()
         except DBAPIError as exc:
             engine.dispose()
-            reason = " ".join(str(exc.orig).split())[:200]
+            reason = scrub_secrets(" ".join(str(exc.orig).split()), self.shown)[:200]
             raise BadInputError(f"cannot connect to {mask_url(self.shown)}: {reason}") from None
         if not locked:
             conn.close()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from vmmonbench import __version__
 from vmmonbench.compare import Comparison, Verdict
+from vmmonbench.outputs import write_file
 from vmmonbench.render.comparison.charts import headline_charts, statement_charts
 from vmmonbench.render.comparison.tables import STATEMENT_COLUMNS, configuration_views
 from vmmonbench.render.shell import Block, render_page
-from vmmonbench.results import write_atomic
 
 
 def render_comparison(comparison: Comparison) -> str:
@@ -51,5 +51,5 @@ def render_comparison(comparison: Comparison) -> str:
 
 
 def write_comparison_report(comparison: Comparison, path: Path) -> None:
-    """Render the comparison page and replace `path` with it atomically."""
-    write_atomic(path, render_comparison(comparison).encode("utf-8"))
+    """Render the comparison page and write it to `path`, the user's choice (OutputError)."""
+    write_file(path, render_comparison(comparison).encode("utf-8"))

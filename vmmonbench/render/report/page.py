@@ -6,6 +6,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from vmmonbench.outputs import write_file, write_in_folder
 from vmmonbench.render.links import folder_href
 from vmmonbench.render.report.commands import command_waits
 from vmmonbench.render.report.cpu_profile import cpu_profile
@@ -18,7 +19,7 @@ from vmmonbench.render.report.statements import MAX_STATEMENT_ROWS, hot_spots, s
 from vmmonbench.render.report.timeline import timeline
 from vmmonbench.render.report.view import Section, configs
 from vmmonbench.render.shell import Block, render_page, safe_json
-from vmmonbench.results import Results, to_builtins, write_atomic
+from vmmonbench.results import Results, to_builtins
 
 EMBEDDED_NOTE = (
     "results.json without the raw per-cycle samples (runs[].cycles) and raw command lock waits "
@@ -67,14 +68,18 @@ def render_report(
     )
 
 
-def write_report(results: Results, path: Path, *, assets_dir: Path | None = None) -> None:
+def write_report(
+    results: Results, path: Path, *, assets_dir: Path | None = None, user_path: bool = False
+) -> None:
     """Render the report and replace `path` with it atomically.
 
     `assets_dir`: the folder holding the results and their profile files, when the report is
     written elsewhere (`vmmonbench report RESULTS -o OTHER.html`); links then lead there.
+    `user_path`: the user named `path` (written like a shell redirection); otherwise it is a
+    file of a results folder, never written through a symlink.
     """
     html = render_report(results, assets_dir=assets_dir, report_dir=path.parent)
-    write_atomic(path, html.encode("utf-8"))
+    (write_file if user_path else write_in_folder)(path, html.encode("utf-8"))
 
 
 def embedded_json(results: Results) -> Markup:

@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 
 from vmmonbench.configuration import STATS_DELAY_S
+from vmmonbench.outputs import write_in_folder
 from vmmonbench.render.links import folder_href
 from vmmonbench.render.shell import Block, render_page, safe_json
 from vmmonbench.render.sweep.charts import plots
@@ -17,7 +18,6 @@ from vmmonbench.render.sweep.tables import (
     measured_rows,
     size_runs,
 )
-from vmmonbench.results import write_atomic
 from vmmonbench.scaling import UTILIZATION_LIMIT
 from vmmonbench.sweep_results import SweepResult
 
@@ -64,9 +64,9 @@ def render_sweep(
 
 
 def write_sweep_report(sweep: SweepResult, path: Path, *, assets_dir: Path | None = None) -> None:
-    """Render the sweep page and replace `path` with it atomically.
+    """Render the sweep page and replace `path` (a file of the sweep's folder) atomically.
 
     `assets_dir`: the sweep's folder, when the page is written elsewhere; links then lead there.
     """
     html = render_sweep(sweep, assets_dir=assets_dir, page_dir=path.parent)
-    write_atomic(path, html.encode("utf-8"))
+    write_in_folder(path, html.encode("utf-8"))
