@@ -23,6 +23,7 @@ RENDERER_MAY_IMPORT = (
     "vmmonbench.configuration",
     "vmmonbench.errors",
     "vmmonbench.outputs",  # how any file the user asked for is written safely
+    "vmmonbench.study",
 )
 # results and what is computed from them never reach up into the run or its presentation
 RESULTS_LAYER = (
@@ -37,6 +38,7 @@ RESULTS_LAYER = (
     "hotspots",
     "sample_stats",
     "export",
+    "study",
 )
 ABOVE_RESULTS = (
     "vmmonbench.cli",

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from tests.results_data import edited
+from vmmonbench import units
 from vmmonbench.compare import compare
 from vmmonbench.figures import View, shown_in
 from vmmonbench.render.terminal import (
@@ -22,6 +23,7 @@ from vmmonbench.render.terminal import (
 )
 from vmmonbench.render.terminal.labels import short_label
 from vmmonbench.results import Results
+from vmmonbench.study import study_rows
 from vmmonbench.sweep_results import SweepResult
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "results"
@@ -307,3 +309,16 @@ def test_the_run_estimate_uses_the_configurations_measured_so_far(results: Resul
     clock.now += 30
     # this one is projected at 40 s: 10 s left, then one more at the mean of 10 and 40
     assert progress.run_remaining_s(45.0) == pytest.approx(10 + 25)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_study_stands_beside_the_run_with_every_value_whole(
+    results: Results, width: int
+) -> None:
+    text = render(width, lambda console: print_results(results, console))
+    check_fits(text, width)
+    assert "The study beside this run" in text
+    shown = cells(text)
+    for row in study_rows(results):
+        for value in (row.study_36, row.run_36, row.study_41, row.run_41):
+            assert units.text(row.figure.unit, value) in shown, (row.figure.name, width)

@@ -16,6 +16,7 @@ from vmmonbench.render.report.overview import overview
 from vmmonbench.render.report.scaling import scaling
 from vmmonbench.render.report.server import server_statements
 from vmmonbench.render.report.statements import MAX_STATEMENT_ROWS, hot_spots, statements
+from vmmonbench.render.report.study import study
 from vmmonbench.render.report.timeline import timeline
 from vmmonbench.render.report.view import Section, configs
 from vmmonbench.render.shell import Block, render_page, safe_json
@@ -31,6 +32,7 @@ EMBEDDED_NOTE = (
 SECTIONS: tuple[Section, ...] = (
     Section("overview", "Run", overview),
     Section("hot-spots", "DB self time hot spots", hot_spots),
+    Section("study", "The study side by side", study),
     Section("matrix", "Configuration matrix", matrix),
     Section("statements", "Statements", statements),
     Section("timeline", "Cycle durations over time", timeline),

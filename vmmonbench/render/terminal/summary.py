@@ -14,6 +14,7 @@ from vmmonbench.figures import View, shown_in
 from vmmonbench.render.selection import legacy_and_optimized
 from vmmonbench.render.terminal.fit import fits, fitted
 from vmmonbench.render.terminal.labels import LEGEND, custom_sets, header
+from vmmonbench.render.terminal.study import study_table
 from vmmonbench.render.terminal.untrusted import lines, plain
 from vmmonbench.result_records import StatementRecord
 from vmmonbench.results import Results, RunResult
@@ -88,13 +89,20 @@ def _table(title: Text) -> Table:
 
 
 def print_results(results: Results, console: Console) -> None:
-    """The summary tables and their legend, the hot spots, then any consistency problems."""
+    """The summary tables and their legend, the hot spots, the study beside the run, the
+    results' notes (e.g. that SQLite's per-call costs are not a server's), then any
+    consistency problems."""
     for table in summary_tables(results, console):
         console.print(table)
     for line in (LEGEND, *custom_sets(results.runs)):
         console.print(plain(line, style="dim"))
     for table in hot_spots_tables(results, console):
         console.print(table)
+    study = study_table(results)
+    if study is not None:
+        console.print(study)
+    for note in results.notes:
+        console.print(plain(f"note: {note}", style="yellow"))
     for run in results.runs:
         consistency = run.consistency
         if consistency.divergent_vms:
