@@ -284,11 +284,11 @@ def test_a_bug_inside_a_run_saves_what_was_measured_before_the_traceback(
     calls: list[int] = []
     real_check = measurement._settle_and_check
 
-    def second_one_breaks(*args: Any) -> None:
+    def second_one_breaks(*args: Any) -> Any:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("injected bug")
-        real_check(*args)
+        return real_check(*args)
 
     monkeypatch.setattr(measurement, "_settle_and_check", second_one_breaks)
     out = tmp_path / "out"

@@ -98,7 +98,12 @@ def test_the_run_completes_every_configuration(
         f"start 2/2 {OPTIMIZED} 40",
         f"done {OPTIMIZED} complete",
     ]
-    assert [len(save.runs) for save in saves] == [1, 2]  # a save after each configuration
+    # a save after each configuration (the run unfinished), then the final one
+    assert [(len(save.runs), save.status) for save in saves] == [
+        (1, RunStatus.UNFINISHED),
+        (2, RunStatus.UNFINISHED),
+        (2, RunStatus.COMPLETE),
+    ]
     assert results.workload["vms"] == workload.vms
     # the default database: a PostgreSQL server of the run's own, every configuration fresh
     assert results.database.kind == "embedded"

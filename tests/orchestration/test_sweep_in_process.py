@@ -57,7 +57,9 @@ def test_a_sweep_of_two_sizes_fits_a_model_per_configuration(tmp_path: Path) -> 
     )
     sweep = run_sweep(options, progress)
     assert sweep.status is RunStatus.COMPLETE
-    assert kept == [(10, "h1-n10"), (20, "h1-n20")]
+    # each size's results after each of its configurations, then once more at its end
+    per_size = len(LABELS) + 1
+    assert kept == [(10, "h1-n10")] * per_size + [(20, "h1-n20")] * per_size
     assert progress.messages[0] == f"sweep 1/2: 10 VMs x 1 hosts -> {tmp_path / 'h1-n10'}"
     assert [model.label for model in sweep.models] == LABELS
     for model in sweep.models:
