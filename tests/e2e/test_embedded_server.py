@@ -182,3 +182,28 @@ def test_broken_binaries_are_one_clear_error_and_leave_nothing(
     with pytest.raises(EmbeddedServerError, match="cannot start"):
         EmbeddedPostgres(temp_root=server_root, install=install).start()
     assert list(server_root.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the service user is only used as root")
+def test_as_root_binaries_the_service_user_cannot_reach_are_run_from_a_copy(
+    tmp_path: Path, server_root: Path
+) -> None:
+    # a virtual environment under a private folder, as `mktemp -d` makes one (CI does)
+    private = tmp_path / "venv" / "site-packages"
+    install = find_install()
+    package = install.root.parent
+    shutil.copytree(install.root, private / package.name / install.root.name, symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, private / libs.name, symlinks=True)
+    tmp_path.chmod(0o700)
+    hidden = ServerInstall(private / package.name / install.root.name, install.package_version)
+    embedded = EmbeddedPostgres(temp_root=server_root, install=hidden)
+    started = embedded.start()
+    try:
+        assert (started.folder / "install").is_dir()
+        with _connect(started) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        embedded.stop()
+    assert not started.folder.exists()

@@ -86,7 +86,7 @@ def run() -> Iterator[type[Run]]:
     for item in started:
         if item.process.poll() is None:
             item.process.kill()
-            item.process.communicate()
+        item.process.communicate()  # closes its pipes whatever happened
 
 
 def test_a_complete_run_names_its_server_and_stops_it(run: type[Run], tmp_path: Path) -> None:

