@@ -65,6 +65,7 @@ class RunContext:
     died: Callable[[], str | None]  # a one-line reason when a fake-host process has exited
     monitoring_threads: int = 10
     profiling: ProfilingSession | None = None
+    sample_server_memory: Callable[[], None] | None = None  # the embedded server's, if any
 
 
 class ConfigurationCrashed(Exception):  # noqa: N818 - it carries a result, not only an error
@@ -295,6 +296,8 @@ def _watch(
             return
         now = min(core.clock.now(), ctx.workload.duration_s)
         memory.append((round(now, 3), rss_bytes()))
+        if ctx.sample_server_memory is not None:
+            ctx.sample_server_memory()
         ctx.progress.update(now, sum(1 for s in core.recorder.samples if s.kind == "stats"))
 
 

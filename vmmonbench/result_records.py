@@ -340,4 +340,6 @@ class RunExtras:
     fake_hosts: FakeHostsInfo | None = None
     population_s: float | None = None
     runner_peak_rss_bytes: int | None = None
+    # the embedded server's peak memory: postmaster and backends, proportional set sizes
+    server_peak_bytes: int | None = None
     cpu_profile: ProfilingStatus | None = None

@@ -181,7 +181,10 @@ class Runner:
                 self._hosts.stop()
         finally:
             hosts_file.unlink(missing_ok=True)
-        self._extra(runner_peak_rss_bytes=_peak_rss_bytes())
+        self._extra(
+            runner_peak_rss_bytes=_peak_rss_bytes(),
+            server_peak_bytes=self.database.server_peak_bytes,
+        )
         if self._profiling is not None:
             self._extra(cpu_profile=self._profiling.status)
 
@@ -329,6 +332,7 @@ class Runner:
             died=self._died,
             monitoring_threads=self.options.monitoring_threads,
             profiling=self._profiling,
+            sample_server_memory=self.database.sample_server_memory,
         )
         try:
             total = len(self.options.configurations)

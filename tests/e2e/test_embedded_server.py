@@ -207,3 +207,19 @@ def test_as_root_binaries_the_service_user_cannot_reach_are_run_from_a_copy(
     finally:
         embedded.stop()
     assert not started.folder.exists()
+
+
+def test_the_servers_memory_counts_its_backends_while_it_runs(
+    server: tuple[EmbeddedPostgres, ServerStarted],
+) -> None:
+    embedded, started = server
+    alone = embedded.memory_bytes()
+    assert alone is not None
+    assert alone > 0
+    with _connect(started) as conn:
+        conn.execute("SELECT count(*) FROM generate_series(1, 100000)")
+        with_backend = embedded.memory_bytes()
+        assert with_backend is not None
+        assert with_backend > alone  # the connection's backend process counts too
+    embedded.stop()
+    assert embedded.memory_bytes() is None

@@ -236,6 +236,17 @@ class EmbeddedPostgres:
             time.sleep(0.02)  # polling the server's own status file; it says "ready" in ~0.3 s
         raise _cannot_start(f"postgres was not ready within {READY_TIMEOUT_S:.0f} s")
 
+    # -- watching ----------------------------------------------------------------------------
+
+    def memory_bytes(self) -> int | None:
+        """The server's memory now: the postmaster's and its backends' proportional set sizes
+        (shared buffers counted once, not once per process); None when not running."""
+        server = self._server
+        if server is None or server.poll() is not None:
+            return None
+        pids = [server.pid, *_children(server.pid)]
+        return sum(_proportional_bytes(pid) for pid in pids)
+
     # -- stopping ----------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -376,6 +387,31 @@ def _reachable_install(install: ServerInstall, folder: Path, user: _User) -> Ser
     if libs.is_dir():
         shutil.copytree(libs, site / libs.name, symlinks=True)
     return ServerInstall(root, install.package_version)
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _proportional_bytes(pid: int) -> int:
+    # Pss from smaps_rollup (Linux 4.14+); VmRSS where it is missing; 0 for a process gone
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return 0
 
 
 # -- leftovers of runs that could not clean up -----------------------------------------------

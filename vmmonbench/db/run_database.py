@@ -41,6 +41,7 @@ class RunDatabase:
         self._file_lock: FileLock | None = None
         self._schema_guard: SchemaGuard | None = None
         self._url: URL | None = None
+        self.server_peak_bytes: int | None = None  # the embedded server's, over the samples
 
     @property
     def url(self) -> URL:
@@ -89,6 +90,12 @@ class RunDatabase:
             self._schema_guard = SchemaGuard(url, self.choice.given)
             self._schema_guard.acquire()
         return url
+
+    def sample_server_memory(self) -> None:
+        """Note the embedded server's memory now (its peak is kept); nothing for others."""
+        now = self._embedded.memory_bytes() if self._embedded is not None else None
+        if now is not None and now > (self.server_peak_bytes or 0):
+            self.server_peak_bytes = now
 
     def release(self) -> None:
         """Stop the server and drop the locks (safe to call more than once)."""

@@ -65,6 +65,10 @@ def overview(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
         )
     if extra.population_s is not None:
         environment.append(("database population", fmt.seconds(extra.population_s)))
+    if extra.runner_peak_rss_bytes is not None:
+        environment.append(("runner peak RSS", fmt.size(extra.runner_peak_rss_bytes)))
+    if extra.server_peak_bytes is not None:
+        environment.append(("database server peak memory", fmt.size(extra.server_peak_bytes)))
     database = [
         ("URL", text(db.url)),
         ("dialect", text(db.dialect or env.db_dialect)),
