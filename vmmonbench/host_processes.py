@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import orjson
 
-from vmmonbench import protocol
+from vmmonbench import procfs, protocol
 from vmmonbench.errors import BadInputError, RunFailedError, RunInterruptedError
 from vmmonbench.fakehost import READY_PREFIX
 from vmmonbench.fakehost.config import MAX_HOST_INDEX
@@ -141,13 +141,8 @@ class FakeHostProcesses:
 
     def peak_rss_bytes(self) -> list[int]:
         """Peak resident memory of each live child (Linux VmHWM), in bytes."""
-        peaks: list[int] = []
-        for child in self._children:
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{child.pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) * 1024)
-        return peaks
+        peaks = [procfs.memory_bytes(child.pid, "VmHWM") for child in self._children]
+        return [peak for peak in peaks if peak]
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM every child, then SIGKILL what did not stop in time."""

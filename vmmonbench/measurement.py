@@ -6,10 +6,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import msgspec
 
+from vmmonbench import procfs
 from vmmonbench.configuration import Configuration, FetchMode
 from vmmonbench.cpuprofile import ProfilingSession
 from vmmonbench.db import pgstat
@@ -361,13 +361,7 @@ def _consistency(db: Database, controls: Mapping[str, HostClient]) -> Consistenc
 
 def rss_bytes() -> int:
     """This process's resident memory now (Linux /proc; 0 where unavailable)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return procfs.memory_bytes("self", "VmRSS")
 
 
 def _thin(points: Sequence[tuple[float, int]], limit: int) -> list[tuple[float, int]]:

@@ -19,30 +19,17 @@ from typing import Any
 
 import pytest
 
-from vmmonbench import measurement
+from vmmonbench import measurement, procfs
 from vmmonbench.cli import main
 
 START_TIMEOUT_S = 120
 SCRATCH_NAMES = (".fake-hosts.toml", ".vmmonbench.lock", "vmmonbench.db-wal", "vmmonbench.db-shm")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _fake_hosts(pid: int) -> list[int]:
     # the run's children also include its database server and that server's watchdog
     found = []
-    for child in _children(pid):
+    for child in procfs.children(pid):
         try:
             command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         except OSError:
@@ -50,14 +37,6 @@ def _fake_hosts(pid: int) -> list[int]:
         if b"fake-host" in command:
             found.append(child)
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _wait_until(condition: Any, timeout_s: float, what: str) -> None:
@@ -145,7 +124,7 @@ def test_a_signal_stops_the_run_keeps_what_was_measured_and_exits_130(
     assert runs[0]["status"] == "complete"
     assert runs[-1]["status"] == "interrupted"
     assert runs[-1]["summary"]["statements"] > 0  # what the stopped configuration measured
-    assert not any(_alive(pid) for pid in fake_hosts)
+    assert not any(procfs.alive(pid) for pid in fake_hosts)
     assert scratch_left(running.out) == []
     assert (running.out / "report.html").is_file()
 
@@ -178,7 +157,7 @@ def test_after_a_sigkill_the_file_says_unfinished_and_the_next_run_cleans_up(
     running = run(tmp_path / "out", "--duration", "20m")
     running.wait_for("[2/5]")
     running.wait_for("statistics cycles")
-    helpers = _children(running.process.pid)  # fake hosts, database server, its watchdog
+    helpers = procfs.children(running.process.pid)  # fake hosts, database server, its watchdog
     assert _fake_hosts(running.process.pid)
     running.process.send_signal(signal.SIGKILL)
     code, _, results = running.finish()
@@ -187,7 +166,9 @@ def test_after_a_sigkill_the_file_says_unfinished_and_the_next_run_cleans_up(
     assert [r["status"] for r in results["runs"]] == ["complete"]
     assert ".fake-hosts.toml" in scratch_left(running.out)
     # the fake hosts and the database's watchdog watch the runner's pid and go with it
-    _wait_until(lambda: not any(_alive(pid) for pid in helpers), 60, "the run's helpers to exit")
+    _wait_until(
+        lambda: not any(procfs.alive(pid) for pid in helpers), 60, "the run's helpers to exit"
+    )
 
     again = run(running.out, "--duration", "5s", "--no-legacy")
     code, err, kept = again.finish()
@@ -249,7 +230,7 @@ def test_sigterm_while_the_fake_hosts_build_ends_the_run_at_once(
     assert code == 130, err
     assert results["status"] == "interrupted"
     assert results["runs"] == []
-    assert not _alive(fake_host)
+    assert not procfs.alive(fake_host)
     assert scratch_left(running.out) == []
 
 
@@ -303,7 +284,7 @@ def test_a_bug_inside_a_run_saves_what_was_measured_before_the_traceback(
     assert second["summary"]["statements"] > 0  # what it measured before the bug
     assert "injected bug" in second["error"]
     assert scratch_left(out) == []
-    assert not any(_alive(pid) for pid in _children(os.getpid()))
+    assert not any(procfs.alive(pid) for pid in procfs.children(os.getpid()))
 
 
 @pytest.mark.slow

