@@ -16,6 +16,7 @@ from vmmonbench.db import pgstat
 from vmmonbench.db.database import Database
 from vmmonbench.db.floor import measure_floor
 from vmmonbench.db.profiler import StatementStats
+from vmmonbench.db.work import DbWork
 from vmmonbench.freshdb import FreshDatabases
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.commands import schedule_commands
@@ -152,22 +153,22 @@ def _measure(
     assert profiler is not None
     statements = profiler.statements()
     server = ServerCheck(available=False, reason=server_check)
+    work: dict[tuple[str, str], DbWork] = {}
     if server_check is None:
         # the server's view of the same moment: settling would add statements of its own
+        counted = pgstat.since(pgstat.snapshot(db.engine), server_before)
+        work = pgstat.work_by_statement(statements, counted)
         server = ServerCheck(
             available=True,
             statements=msgspec.convert(
-                pgstat.cross_check(
-                    statements, pgstat.since(pgstat.snapshot(db.engine), server_before)
-                ),
-                tuple[ServerStatement, ...],
+                pgstat.cross_check(statements, counted), tuple[ServerStatement, ...]
             ),
         )
     stopped = ctx.stop.is_set()
     cycles = tuple(cycle_record(s) for s in sorted(core.recorder.samples, key=lambda s: s.start_s))
     commands = summarize_commands(list(core.recorder.commands))
     counters = core.collect_counters()
-    records = tuple(statement_record(s) for s in statements)
+    records = tuple(statement_record(s, work.get((s.label, s.sql))) for s in statements)
     summary = summarize_run(
         cycles,
         # the span the work really covered: cycles still running at the end finish inside it
@@ -225,8 +226,8 @@ def _measure(
         raise ConfigurationCrashed(crashed, exc) from exc
 
 
-def statement_record(stats: StatementStats) -> StatementRecord:
-    """The results record of one profiled statement."""
+def statement_record(stats: StatementStats, work: DbWork | None = None) -> StatementRecord:
+    """The results record of one profiled statement (with the server's work, when known)."""
     return StatementRecord(
         label=stats.label,
         sql=stats.sql,
@@ -240,6 +241,7 @@ def statement_record(stats: StatementStats) -> StatementRecord:
         max_s=stats.max_s,
         share=stats.share,
         kind=stats.kind,
+        work=work,
     )
 
 
