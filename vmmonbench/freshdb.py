@@ -23,7 +23,8 @@ from vmmonbench.configuration import Configuration
 from vmmonbench.db.database import Database, copy_sqlite_file, parse_url
 from vmmonbench.db.population import PopulationSpec, populate
 from vmmonbench.db.profiler import StatementProfiler
-from vmmonbench.db.schema import create_schema
+from vmmonbench.db.schema import create_schema, metadata
+from vmmonbench.db.steady import quiet_tables
 from vmmonbench.db.target import (
     DatabaseChoice,
     DatabaseKind,
@@ -161,6 +162,7 @@ class FreshDatabases:
             create_schema(plain.engine)
             started = time.perf_counter()
             populate(plain.engine, self._spec(), reported=self._reported)
+            quiet_tables(plain.engine, list(metadata.tables))
             self.population_s = time.perf_counter() - started
             self.polled_hosts = True
         finally:

@@ -12,7 +12,7 @@ import msgspec
 
 from vmmonbench.configuration import Configuration, FetchMode
 from vmmonbench.cpuprofile import ProfilingSession
-from vmmonbench.db import pgstat
+from vmmonbench.db import pgstat, steady
 from vmmonbench.db.database import Database
 from vmmonbench.db.floor import measure_floor
 from vmmonbench.db.profiler import StatementStats
@@ -89,6 +89,7 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
         _reset_hosts(ctx.controls)
     pgstat.create_extension(db.engine)  # only where the server preloads it; never raises
     server_check = pgstat.pg_stat_statements_status(db.engine)
+    steady.checkpoint(db.engine)  # a server user without the right only loses the guarantee
     # the server's counts before the measured phase: the cross-check takes what came after
     server_before = pgstat.snapshot(db.engine) if server_check is None else []
     clock = WarpClock()
