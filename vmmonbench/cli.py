@@ -323,6 +323,14 @@ def compare(
             help="Default rules on deterministic counts only (CI on shared runners).",
         ),
     ] = False,
+    machine_independent: Annotated[
+        bool,
+        typer.Option(
+            show_default=False,
+            help="Default rules on counts and DB work, not times (CI against a baseline "
+            "from another machine).",
+        ),
+    ] = False,
     allow_mismatch: Annotated[
         bool,
         typer.Option(show_default=False, help="Compare results of different workloads anyway."),
@@ -342,6 +350,12 @@ def compare(
     """Compare two results files and gate on regressions (exit 1 on a regression)."""
     if counts_only and fail_if:
         raise BadInputError("--counts-only chooses the default rules; it cannot go with --fail-if")
+    if machine_independent and fail_if:
+        raise BadInputError(
+            "--machine-independent chooses the default rules; it cannot go with --fail-if"
+        )
+    if counts_only and machine_independent:
+        raise BadInputError("--counts-only and --machine-independent choose different rules")
     if html is not None:
         _refuse_to_write_over(html, base, new)
     rules = parse_rules(fail_if or ())  # a bad rule is bad input before anything is loaded
@@ -350,6 +364,7 @@ def compare(
         Results.load(new),
         rules,
         counts_only=counts_only,
+        machine_independent=machine_independent,
         allow_mismatch=allow_mismatch,
         allow_gone=allow_gone,
         base_name=str(base),
