@@ -594,3 +594,21 @@ def hour_long(base: Results) -> Results:
             result["summary"]["simulated_s"] = 3600.0
 
     return edited(base, stretch)
+
+
+def test_db_work_has_its_own_hot_spots_and_columns_where_it_was_counted(
+    stable_html: str,
+) -> None:
+    results = Results.load(FIXTURES.parent / "compare" / "gate-loaded-run1.json")
+    html = render_report(results)
+    assert html.count('class="switch-view"') == 2
+    assert 'id="hot-spots-work-pair"' in html
+    run = results.run("per-vm-lock+event-plus-stats+4.1")
+    assert run is not None
+    light = next(s for s in run.statements if s.label == "GetVmNetworkInterfaceToMonitorByVmId")
+    assert light.blocks is not None
+    assert f"{fmt.count(light.blocks)} blocks" in html
+    assert f'data-value="{light.blocks}"' in html  # its statement-table cell, sortable
+    # results without the server's counts (older files, SQLite) show neither
+    assert 'class="switch-view"' not in stable_html
+    assert ">DB work<" not in stable_html
