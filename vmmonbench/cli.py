@@ -19,7 +19,7 @@ from vmmonbench.compare import compare as compare_results
 from vmmonbench.compare import exit_code as comparison_exit_code
 from vmmonbench.compare import parse_rules, speedup_check
 from vmmonbench.configuration import select_configurations
-from vmmonbench.db.target import DatabaseChoice
+from vmmonbench.db.target import DatabaseChoice, DatabaseKind
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -135,6 +135,14 @@ def run(
     overwrite: Annotated[
         bool, typer.Option(help="Replace results already in --out (refused otherwise).")
     ] = False,
+    sqlite_steps: Annotated[
+        bool,
+        typer.Option(
+            show_default=False,
+            help="Count SQLite's VM steps per statement (--db sqlite only; opt-in: it slows "
+            "the statements 2-3x).",
+        ),
+    ] = False,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
     chosen = load_workload(workload).with_overrides(
@@ -145,7 +153,12 @@ def run(
         faults=tuple(parse_fault(text).spec() for text in fault) if fault else None,
     )
     out_dir = out or default_out_dir(chosen.name)
-    DatabaseChoice.parse(db, out_dir)  # a bad --db is refused before the folder is touched
+    # a bad --db is refused before the folder is touched
+    if DatabaseChoice.parse(db, out_dir).kind is not DatabaseKind.SQLITE and sqlite_steps:
+        raise BadInputError(
+            "--sqlite-steps counts SQLite's virtual-machine steps: it needs --db sqlite or "
+            "--db sqlite:///FILE (PostgreSQL counts blocks on its own)"
+        )
     results_path = out_dir / RESULTS_FILE
     report_path = out_dir / "report.html"
     stop = threading.Event()
@@ -171,6 +184,7 @@ def run(
             connect=parse_connect(connect) if connect else None,
             fake_host_processes=fake_host_processes,
             monitoring_threads=monitoring_threads,
+            sqlite_steps=sqlite_steps,
             wire=wire,
             on_results=save,
             overwrite=overwrite,

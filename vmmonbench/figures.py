@@ -494,6 +494,13 @@ STATEMENT_FIGURES: Final[tuple[StatementFigure, ...]] = (
     StatementFigure(
         "work_per_stats_cycle", "DB work / stats cycle", _BLOCKS, _blocks_per_stats_cycle
     ),
+    StatementFigure("vm_steps", "VM steps", _COUNT, _total("vm_steps")),
+    StatementFigure(
+        "vm_steps_per_stats_cycle",
+        "VM steps / stats cycle",
+        _COUNT,
+        _per_stats_cycle_of("vm_steps"),
+    ),
     StatementFigure("total_s", "DB self time", _S, _total("total_s")),
     StatementFigure("mean_s", "mean", _S, _total("mean_s")),
 )

@@ -54,6 +54,7 @@ class FreshDatabases:
         *,
         work_dir: Path,
         pool_size: int,
+        vm_steps: bool = False,
     ) -> None:
         self.choice = choice
         self.url = url  # the server's admin URL (embedded), or the database the run uses
@@ -61,6 +62,7 @@ class FreshDatabases:
         self.endpoints = list(endpoints)
         self.controls = controls
         self.pool_size = pool_size
+        self.vm_steps = vm_steps  # count SQLite's VM steps per statement (costly, opt-in)
         self.population_s: float | None = None
         self.polled_hosts = False  # whether the last `fresh` asked the hosts for their reports
         self._template_file = work_dir / TEMPLATE_FILE
@@ -90,6 +92,7 @@ class FreshDatabases:
             profiler=StatementProfiler(),
             validate_on_checkout=PersistenceRules.of(config).validate_checkout,
             pool_size=self.pool_size,
+            vm_steps=self.vm_steps,
         )
 
     @property

@@ -243,6 +243,7 @@ def statement_record(stats: StatementStats, work: DbWork | None = None) -> State
         share=stats.share,
         kind=stats.kind,
         work=work,
+        vm_steps=stats.vm_steps,
     )
 
 

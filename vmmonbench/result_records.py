@@ -90,6 +90,8 @@ class StatementRecord:
     # the server's buffer and WAL counters for its calls (pg_stat_statements); None: not known
     # (SQLite, results written before they were recorded, SQL shared by several labels)
     work: DbWork | None = None
+    # SQLite's virtual-machine steps of its calls, where the run counted them (--sqlite-steps)
+    vm_steps: int | None = None
 
     @property
     def blocks(self) -> int | None:

@@ -159,6 +159,7 @@ class StatementRow:
     work: int | None = None  # shared blocks the server accessed (None: not counted)
     work_per_cycle: float | None = None
     wal_bytes: int | None = None
+    vm_steps: int | None = None  # SQLite's, where the run counted them
 
 
 def statements(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
@@ -185,9 +186,16 @@ def statements(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
                 work=s.blocks,
                 work_per_cycle=s.blocks / cycles if s.blocks is not None and cycles else None,
                 wal_bytes=s.work.wal_bytes if s.work is not None else None,
+                vm_steps=s.vm_steps,
             )
             for s in ordered[:MAX_STATEMENT_ROWS]
         ]
         tables.append((config, rows, len(ordered) - len(rows)))
     has_work = any(row.work is not None for _, rows, _ in tables for row in rows)
-    return {"tables": tables, "limit": MAX_STATEMENT_ROWS, "has_work": has_work}
+    has_steps = any(row.vm_steps is not None for _, rows, _ in tables for row in rows)
+    return {
+        "tables": tables,
+        "limit": MAX_STATEMENT_ROWS,
+        "has_work": has_work,
+        "has_steps": has_steps,
+    }
