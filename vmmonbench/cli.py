@@ -19,7 +19,7 @@ from vmmonbench.compare import compare as compare_results
 from vmmonbench.compare import exit_code as comparison_exit_code
 from vmmonbench.compare import parse_rules, speedup_check
 from vmmonbench.configuration import select_configurations
-from vmmonbench.db.target import DatabaseChoice
+from vmmonbench.db.target import DatabaseChoice, DatabaseKind
 from vmmonbench.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -135,6 +135,14 @@ def run(
     overwrite: Annotated[
         bool, typer.Option(help="Replace results already in --out (refused otherwise).")
     ] = False,
+    sqlite_steps: Annotated[
+        bool,
+        typer.Option(
+            show_default=False,
+            help="Count SQLite's VM steps per statement (--db sqlite only; opt-in: it slows "
+            "the statements 2-3x).",
+        ),
+    ] = False,
 ) -> None:
     """Run a workload against every selected configuration and write results and a report."""
     chosen = load_workload(workload).with_overrides(
@@ -145,7 +153,12 @@ def run(
         faults=tuple(parse_fault(text).spec() for text in fault) if fault else None,
     )
     out_dir = out or default_out_dir(chosen.name)
-    DatabaseChoice.parse(db, out_dir)  # a bad --db is refused before the folder is touched
+    # a bad --db is refused before the folder is touched
+    if DatabaseChoice.parse(db, out_dir).kind is not DatabaseKind.SQLITE and sqlite_steps:
+        raise BadInputError(
+            "--sqlite-steps counts SQLite's virtual-machine steps: it needs --db sqlite or "
+            "--db sqlite:///FILE (PostgreSQL counts blocks on its own)"
+        )
     results_path = out_dir / RESULTS_FILE
     report_path = out_dir / "report.html"
     stop = threading.Event()
@@ -171,6 +184,7 @@ def run(
             connect=parse_connect(connect) if connect else None,
             fake_host_processes=fake_host_processes,
             monitoring_threads=monitoring_threads,
+            sqlite_steps=sqlite_steps,
             wire=wire,
             on_results=save,
             overwrite=overwrite,
@@ -323,6 +337,14 @@ def compare(
             help="Default rules on deterministic counts only (CI on shared runners).",
         ),
     ] = False,
+    machine_independent: Annotated[
+        bool,
+        typer.Option(
+            show_default=False,
+            help="Default rules on counts and DB work, not times (CI against a baseline "
+            "from another machine).",
+        ),
+    ] = False,
     allow_mismatch: Annotated[
         bool,
         typer.Option(show_default=False, help="Compare results of different workloads anyway."),
@@ -342,6 +364,12 @@ def compare(
     """Compare two results files and gate on regressions (exit 1 on a regression)."""
     if counts_only and fail_if:
         raise BadInputError("--counts-only chooses the default rules; it cannot go with --fail-if")
+    if machine_independent and fail_if:
+        raise BadInputError(
+            "--machine-independent chooses the default rules; it cannot go with --fail-if"
+        )
+    if counts_only and machine_independent:
+        raise BadInputError("--counts-only and --machine-independent choose different rules")
     if html is not None:
         _refuse_to_write_over(html, base, new)
     rules = parse_rules(fail_if or ())  # a bad rule is bad input before anything is loaded
@@ -350,6 +378,7 @@ def compare(
         Results.load(new),
         rules,
         counts_only=counts_only,
+        machine_independent=machine_independent,
         allow_mismatch=allow_mismatch,
         allow_gone=allow_gone,
         base_name=str(base),

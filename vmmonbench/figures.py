@@ -213,11 +213,26 @@ def _utilization(run: RunResult) -> float | None:
     return run.summary.utilization
 
 
+def statements_work(run: RunResult) -> int | None:
+    """Shared blocks the server accessed for the run's statements; None where none was counted.
+
+    The statements the client labelled, so the server's own bookkeeping (BEGIN, connection
+    set-up, vmmonbench's snapshots) is left out.
+    """
+    blocks = [s.blocks for s in run.statements if s.blocks is not None]
+    return sum(blocks) if blocks else None
+
+
+def _work_per_stats_cycle(run: RunResult) -> float | None:
+    blocks, cycles = statements_work(run), _stats_cycles(run)
+    return None if blocks is None or not cycles else blocks / cycles
+
+
 _S, _BYTES, _FRACTION = Unit.SECONDS, Unit.BYTES, Unit.FRACTION
 _TMH = frozenset({View.TERMINAL, View.MATRIX, View.HEADLINE})
 _TM = frozenset({View.TERMINAL, View.MATRIX})
 _T, _M = frozenset({View.TERMINAL}), frozenset({View.MATRIX})
-_COUNT = Unit.COUNT
+_COUNT, _BLOCKS = Unit.COUNT, Unit.BLOCKS
 
 FIGURES: Final[tuple[Figure, ...]] = (
     Figure(
@@ -271,6 +286,14 @@ FIGURES: Final[tuple[Figure, ...]] = (
         _COUNT,
         _stats_mean("rows_written"),
         shown=_T,
+    ),
+    Figure(
+        "work_per_stats_cycle",
+        "DB work / stats cycle",
+        "shared blocks the server accessed (hit + read) per statistics cycle (PostgreSQL)",
+        _BLOCKS,
+        _work_per_stats_cycle,
+        shown=_TM,
     ),
     Figure(
         "statements", "statements", "statements executed, whole run", _COUNT, _summary("statements")
@@ -449,6 +472,15 @@ def _per_stats_cycle_of(name: str) -> StatementValue:
     return value
 
 
+def _blocks(statement: StatementRecord, _stats_cycles: int) -> float | None:
+    return None if statement.blocks is None else float(statement.blocks)
+
+
+def _blocks_per_stats_cycle(statement: StatementRecord, stats_cycles: int) -> float | None:
+    blocks = statement.blocks
+    return None if blocks is None or not stats_cycles else blocks / stats_cycles
+
+
 STATEMENT_FIGURES: Final[tuple[StatementFigure, ...]] = (
     StatementFigure("calls", "calls", _COUNT, _total("calls")),
     StatementFigure(
@@ -457,6 +489,17 @@ STATEMENT_FIGURES: Final[tuple[StatementFigure, ...]] = (
     StatementFigure("rows", "rows", _COUNT, _total("rows")),
     StatementFigure(
         "rows_per_stats_cycle", "rows / stats cycle", _COUNT, _per_stats_cycle_of("rows")
+    ),
+    StatementFigure("work", "DB work", _BLOCKS, _blocks),
+    StatementFigure(
+        "work_per_stats_cycle", "DB work / stats cycle", _BLOCKS, _blocks_per_stats_cycle
+    ),
+    StatementFigure("vm_steps", "VM steps", _COUNT, _total("vm_steps")),
+    StatementFigure(
+        "vm_steps_per_stats_cycle",
+        "VM steps / stats cycle",
+        _COUNT,
+        _per_stats_cycle_of("vm_steps"),
     ),
     StatementFigure("total_s", "DB self time", _S, _total("total_s")),
     StatementFigure("mean_s", "mean", _S, _total("mean_s")),

@@ -23,7 +23,8 @@ from vmmonbench.configuration import Configuration
 from vmmonbench.db.database import Database, copy_sqlite_file, parse_url
 from vmmonbench.db.population import PopulationSpec, populate
 from vmmonbench.db.profiler import StatementProfiler
-from vmmonbench.db.schema import create_schema
+from vmmonbench.db.schema import create_schema, metadata
+from vmmonbench.db.steady import quiet_tables
 from vmmonbench.db.target import (
     DatabaseChoice,
     DatabaseKind,
@@ -53,6 +54,7 @@ class FreshDatabases:
         *,
         work_dir: Path,
         pool_size: int,
+        vm_steps: bool = False,
     ) -> None:
         self.choice = choice
         self.url = url  # the server's admin URL (embedded), or the database the run uses
@@ -60,6 +62,7 @@ class FreshDatabases:
         self.endpoints = list(endpoints)
         self.controls = controls
         self.pool_size = pool_size
+        self.vm_steps = vm_steps  # count SQLite's VM steps per statement (costly, opt-in)
         self.population_s: float | None = None
         self.polled_hosts = False  # whether the last `fresh` asked the hosts for their reports
         self._template_file = work_dir / TEMPLATE_FILE
@@ -89,6 +92,7 @@ class FreshDatabases:
             profiler=StatementProfiler(),
             validate_on_checkout=PersistenceRules.of(config).validate_checkout,
             pool_size=self.pool_size,
+            vm_steps=self.vm_steps,
         )
 
     @property
@@ -161,6 +165,7 @@ class FreshDatabases:
             create_schema(plain.engine)
             started = time.perf_counter()
             populate(plain.engine, self._spec(), reported=self._reported)
+            quiet_tables(plain.engine, list(metadata.tables))
             self.population_s = time.perf_counter() - started
             self.polled_hosts = True
         finally:

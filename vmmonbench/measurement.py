@@ -12,10 +12,11 @@ import msgspec
 from vmmonbench import procfs
 from vmmonbench.configuration import Configuration, FetchMode
 from vmmonbench.cpuprofile import ProfilingSession
-from vmmonbench.db import pgstat
+from vmmonbench.db import pgstat, steady
 from vmmonbench.db.database import Database
 from vmmonbench.db.floor import measure_floor
 from vmmonbench.db.profiler import StatementStats
+from vmmonbench.db.work import DbWork
 from vmmonbench.freshdb import FreshDatabases
 from vmmonbench.monitor.clock import WarpClock
 from vmmonbench.monitor.commands import schedule_commands
@@ -88,6 +89,7 @@ def measure_configuration(config: Configuration, ctx: RunContext) -> RunResult:
         _reset_hosts(ctx.controls)
     pgstat.create_extension(db.engine)  # only where the server preloads it; never raises
     server_check = pgstat.pg_stat_statements_status(db.engine)
+    steady.checkpoint(db.engine)  # a server user without the right only loses the guarantee
     # the server's counts before the measured phase: the cross-check takes what came after
     server_before = pgstat.snapshot(db.engine) if server_check is None else []
     clock = WarpClock()
@@ -152,22 +154,22 @@ def _measure(
     assert profiler is not None
     statements = profiler.statements()
     server = ServerCheck(available=False, reason=server_check)
+    work: dict[tuple[str, str], DbWork] = {}
     if server_check is None:
         # the server's view of the same moment: settling would add statements of its own
+        counted = pgstat.since(pgstat.snapshot(db.engine), server_before)
+        work = pgstat.work_by_statement(statements, counted)
         server = ServerCheck(
             available=True,
             statements=msgspec.convert(
-                pgstat.cross_check(
-                    statements, pgstat.since(pgstat.snapshot(db.engine), server_before)
-                ),
-                tuple[ServerStatement, ...],
+                pgstat.cross_check(statements, counted), tuple[ServerStatement, ...]
             ),
         )
     stopped = ctx.stop.is_set()
     cycles = tuple(cycle_record(s) for s in sorted(core.recorder.samples, key=lambda s: s.start_s))
     commands = summarize_commands(list(core.recorder.commands))
     counters = core.collect_counters()
-    records = tuple(statement_record(s) for s in statements)
+    records = tuple(statement_record(s, work.get((s.label, s.sql))) for s in statements)
     summary = summarize_run(
         cycles,
         # the span the work really covered: cycles still running at the end finish inside it
@@ -225,8 +227,8 @@ def _measure(
         raise ConfigurationCrashed(crashed, exc) from exc
 
 
-def statement_record(stats: StatementStats) -> StatementRecord:
-    """The results record of one profiled statement."""
+def statement_record(stats: StatementStats, work: DbWork | None = None) -> StatementRecord:
+    """The results record of one profiled statement (with the server's work, when known)."""
     return StatementRecord(
         label=stats.label,
         sql=stats.sql,
@@ -240,6 +242,8 @@ def statement_record(stats: StatementStats) -> StatementRecord:
         max_s=stats.max_s,
         share=stats.share,
         kind=stats.kind,
+        work=work,
+        vm_steps=stats.vm_steps,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from vmmonbench.db import dao
+from vmmonbench.db.work import DbWork
 from vmmonbench.hotspots import CodeOrDbTime, HotSpot
 from vmmonbench.monitor.samples import CycleKind
 
@@ -86,6 +87,16 @@ class StatementRecord:
     max_s: float = 0.0
     share: float = 0.0  # of the run's DB self time
     kind: str = ""  # read, write, other (the normalizer's classification)
+    # the server's buffer and WAL counters for its calls (pg_stat_statements); None: not known
+    # (SQLite, results written before they were recorded, SQL shared by several labels)
+    work: DbWork | None = None
+    # SQLite's virtual-machine steps of its calls, where the run counted them (--sqlite-steps)
+    vm_steps: int | None = None
+
+    @property
+    def blocks(self) -> int | None:
+        """Shared blocks the server accessed for this statement (hit + read), if known."""
+        return None if self.work is None else self.work.blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +201,7 @@ class ServerStatement:
     server_rows: int = 0
     client_total_s: float = 0.0
     server_exec_s: float = 0.0
+    work: DbWork | None = None  # the server's buffer and WAL counters (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ class RunOptions:
     fake_host_processes: int | None = None  # None: one process per five hosts
     connect: list[tuple[str, int]] | None = None  # monitor remote fake hosts instead
     monitoring_threads: int = 10
+    sqlite_steps: bool = False  # count SQLite's VM steps per statement (db/vmsteps.py)
     wire: WireProtocol = WireProtocol.STOMP  # how the monitoring core talks to the hosts
     profile: bool = False
     cpu_profiler: CpuProfiler | None = None  # injected by tests; built from `profile` otherwise
@@ -89,6 +90,13 @@ class RunOptions:
     on_results: Callable[[Results], None] | None = None
     overwrite: bool = False  # replace results already in out_dir (refused otherwise)
     stop: threading.Event = field(default_factory=threading.Event)
+
+
+SQLITE_STEPS_NOTE = (
+    "SQLite's VM steps were counted per statement (--sqlite-steps): a progress handler runs on "
+    "every VM instruction, so this run's DB self times are inflated (2-2.7x per statistics "
+    "cycle on the gate workload); compare its times only with runs that counted them too"
+)
 
 
 class Runner:
@@ -287,6 +295,8 @@ class Runner:
         notes = self.results.notes
         if described.get("caveat"):
             notes += (described["caveat"],)
+        if self.options.sqlite_steps:
+            notes += (SQLITE_STEPS_NOTE,)
         self.results = replace(
             self.results,
             database=msgspec.convert(described, DatabaseInfo),
@@ -314,6 +324,7 @@ class Runner:
             controls,
             work_dir=self.options.out_dir,
             pool_size=max(16, self.options.monitoring_threads + 8),
+            vm_steps=self.options.sqlite_steps,
         )
         hosts = [
             MonitoredHost(e.id, e.index, e.address, e.port, self.options.wire, reply_bound)

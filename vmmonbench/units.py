@@ -6,9 +6,12 @@ from enum import StrEnum
 
 
 class Unit(StrEnum):
-    """What a figure counts; counts are exact, everything else is measured (noisy)."""
+    """What a figure counts; counts are exact, blocks nearly so, the rest is measured (noisy)."""
 
     COUNT = "count"
+    # counted by the database (pg_stat_statements' blocks): machine-independent, yet not exact
+    # run to run (hint bits, page pruning): compared with a tolerance, never a significance test
+    BLOCKS = "blocks"
     SECONDS = "seconds"
     BYTES = "bytes"
     FRACTION = "fraction"

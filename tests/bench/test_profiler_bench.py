@@ -29,6 +29,7 @@ from sqlalchemy import (
     Update,
     bindparam,
     create_engine,
+    event,
     insert,
     select,
     update,
@@ -36,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from vmmonbench.db.profiler import HookStyle, StatementProfiler
+from vmmonbench.db.vmsteps import STEPS_KEY, count_steps
 
 VMS = 6000
 NICS_PER_VM = 2
@@ -282,4 +284,47 @@ def test_profiler_overhead_ratio(
             f"with/without = {ratio:.3f} (median pairwise {pairwise:.3f}); "
             f"without {statistics.median(without) * 1000:.0f} ms, "
             f"with {statistics.median(with_profiler) * 1000:.0f} ms per cycle"
+        )
+
+
+@pytest.mark.benchmark(group="profiler-overhead")
+def test_sqlite_vm_steps_overhead_ratio(
+    benchmark: BenchmarkFixture, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wall time of the cycle with SQLite's VM steps counted (`run --sqlite-steps`) over without."""
+    plain, stepped = create_engine(database_url), create_engine(database_url)
+    event.listen(stepped, "connect", count_steps)
+    pairs = 1 if benchmark.disabled else PAIRS_WHEN_ENABLED
+    warmup = 0 if benchmark.disabled else 1
+    seeds = _seeds()
+    without: list[float] = []
+    with_steps: list[float] = []
+
+    def measure() -> float:
+        with plain.connect() as plain_conn, stepped.connect() as stepped_conn:
+            for pair in range(warmup + pairs):
+                plain_set, stepped_set = _write_set(next(seeds)), _write_set(next(seeds))
+                started = time.perf_counter()
+                _cycle(plain_conn, plain_set)
+                middle = time.perf_counter()
+                _cycle(stepped_conn, stepped_set)
+                ended = time.perf_counter()
+                if pair >= warmup:
+                    without.append(middle - started)
+                    with_steps.append(ended - middle)
+            counter = stepped_conn.connection.info[STEPS_KEY]
+            assert counter.steps > VMS * (warmup + pairs)  # every row of every cycle stepped
+        return statistics.median(with_steps) / statistics.median(without)
+
+    ratio: float = benchmark.pedantic(measure, rounds=1, iterations=1)
+    plain.dispose()
+    stepped.dispose()
+    if benchmark.disabled:
+        return
+    benchmark.extra_info.update({"pairs": pairs, "ratio_of_medians": ratio})
+    with capsys.disabled():
+        print(
+            f"\nSQLite VM steps counted ({pairs} interleaved pairs): with/without = {ratio:.3f}; "
+            f"without {statistics.median(without) * 1000:.0f} ms, "
+            f"with {statistics.median(with_steps) * 1000:.0f} ms per cycle"
         )

@@ -104,3 +104,45 @@ def test_filter_and_sql_expansion(opened: tuple[Any, dict[str, list[str]]]) -> N
     page.click("button.toggle-sql")
     assert page.locator(f"{LEGACY_TABLE} details.sql[open]").count() == 17
     assert problems["errors"] == []
+
+
+@pytest.fixture
+def work_report(tmp_path: Path) -> Path:
+    """The report of a gate run with the server's DB work per statement."""
+    path = tmp_path / "report-gate-work.html"
+    results = FIXTURES.parent / "compare" / "gate-loaded-run1.json"
+    write_report(Results.load(results), path)
+    return path
+
+
+def test_hot_spots_switch_between_self_time_and_db_work(browser: Any, work_report: Path) -> None:
+    with open_offline(browser, work_report) as (page, problems):
+        time_view = page.locator("#hot-spots-views > .hot-view[data-view='time']")
+        work_view = page.locator("#hot-spots-work")
+        assert time_view.is_visible()
+        assert not work_view.is_visible()
+        page.click("button.switch-view[data-view='work']")
+        assert work_view.is_visible()
+        assert not time_view.is_visible()
+        assert page.get_attribute("button.switch-view[data-view='work']", "aria-pressed") == "true"
+        assert page.get_attribute("button.switch-view[data-view='time']", "aria-pressed") == "false"
+        assert page.locator("#hot-spots-work-pair figure").count() == 2
+        optimized = page.locator("#hot-spots-work-per-vm-lock-event-plus-stats-4-1")
+        assert "DB work hot spots: per-vm-lock+event-plus-stats+4.1" in optimized.inner_html()
+        assert "GetVmNetworkInterfaceToMonitorByVmId" in optimized.inner_text()
+        assert "blocks accessed" in optimized.inner_text()
+        page.click("button.switch-view[data-view='time']")
+        assert time_view.is_visible()
+        assert not work_view.is_visible()
+
+        table = "#statements-per-vm-lock-event-plus-stats-4-1"
+        header = page.locator(f"{table} thead th").nth(10)
+        assert header.inner_text() == "DB work"
+        header.click()  # blocks, largest first
+        blocks = column(page, table, 10)
+        assert blocks == sorted(blocks, reverse=True)
+        assert blocks[0] > 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.click("button.switch-view[data-view='work']")
+        page.locator("#hot-spots").screenshot(path=str(ARTIFACTS / "report-work-hot-spots.png"))
+        assert problems == NO_PROBLEMS

@@ -65,6 +65,7 @@ CASES: list[tuple[list[str], str]] = [
     (["run", "smoke", "--db", "not a url"], "malformed database URL"),
     (["run", "smoke", "--db", "mysql://root@localhost/x"], "unsupported database 'mysql'"),
     (["run", "smoke", "--db", "sqlite://"], "in-memory SQLite"),
+    (["run", "smoke", "--sqlite-steps"], "--sqlite-steps counts SQLite's virtual-machine steps"),
     (["run", "smoke", "--out", "{dir}/a-file/sub"], "cannot write to output folder"),
     (["run", "{dir}/netrate.toml"], "'stats.net_rate' must be [low, high]"),
     (["run", "{dir}/netinf.toml"], "'stats.net_rate' must be [low, high]"),

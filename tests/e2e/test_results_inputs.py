@@ -92,6 +92,20 @@ def test_a_configuration_gone_from_new_results_fails_the_gate(
     assert "no regression" in out
 
 
+def test_machine_independent_goes_with_no_rule_and_no_counts_only(
+    smoke: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(["compare", str(smoke), str(smoke), "--machine-independent"], capsys)
+    assert code == 0
+    assert "default machine-independent rules" in " ".join(out.split())
+    for extra in (["--counts-only"], ["--fail-if", "statement[*].work:+5%"]):
+        argv = ["compare", str(smoke), str(smoke), "--machine-independent", *extra]
+        code, out, err = _run(argv, capsys)
+        assert code == 2, extra
+        assert err.count("\n") == 1
+        assert "--machine-independent" in err
+
+
 def test_another_version_is_a_warning(
     tmp_path: Path, smoke: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -52,14 +52,18 @@ class Comparison:
     stale: tuple[str, ...] = ()  # gated rows that beat the baseline beyond the rule's limit
     warnings: tuple[str, ...] = ()  # worth knowing, never failing (e.g. different versions)
     allow_gone: bool = False
-    counts_only: bool = False  # the default rules without the time rules
+    counts_only: bool = False  # the default count rules only
+    machine_independent: bool = False  # the default rules without the time rules
 
     @property
     def rules_text(self) -> str:
-        """'default rules', 'default count rules' or 'N rule(s)'."""
+        """'default rules', 'default count rules', 'default machine-independent rules' or
+        'N rule(s)'."""
         if not self.default_rules:
             return f"{len(self.rules)} rule(s)"
-        return "default count rules" if self.counts_only else "default rules"
+        if self.counts_only:
+            return "default count rules"
+        return "default machine-independent rules" if self.machine_independent else "default rules"
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -109,6 +113,7 @@ def compare(
     allow_mismatch: bool = False,
     allow_gone: bool = False,
     counts_only: bool = False,
+    machine_independent: bool = False,
     base_name: str = "baseline",
     new_name: str = "new",
     threshold: float = TIME_THRESHOLD,
@@ -116,7 +121,9 @@ def compare(
 ) -> Comparison:
     """Compare `new` with `base`: rows per configuration, metric and statement, then the gate.
 
-    No `rules` means `default_rules()` (without the time rules if `counts_only`). Results of
+    No `rules` means `default_rules()`: without the time rules if `machine_independent` (counts
+    and DB work, for a baseline from another machine), the count rules alone if
+    `counts_only`. Results of
     different workloads or database dialects, or of runs that did not complete, raise
     BadInputError unless `allow_mismatch` (they are then listed in `mismatches`). Results with
     no configuration in common always raise, and so does a given rule that matches nothing (a
@@ -131,9 +138,14 @@ def compare(
             f"{base_name} and {new_name} are not comparable: {'; '.join(mismatches)} "
             "(compare results of the same workload, or allow the mismatch explicitly)"
         )
-    if rules and counts_only:
-        raise BadInputError("counts only chooses the default rules; it cannot go with rules")
-    chosen = tuple(rules) if rules else tuple(default_rules(times=not counts_only))
+    if rules and (counts_only or machine_independent):
+        chosen_by = "counts only" if counts_only else "machine-independent"
+        raise BadInputError(f"{chosen_by} chooses the default rules; it cannot go with rules")
+    if counts_only and machine_independent:
+        raise BadInputError("counts only and machine-independent choose different rules: give one")
+    chosen = tuple(rules) or tuple(
+        default_rules(times=not (counts_only or machine_independent), work=not counts_only)
+    )
     notes: list[str] = []
     pairs = _pair_configurations(base, new, notes)
     if not any(pair.verdict is None for pair in pairs):
@@ -161,6 +173,7 @@ def compare(
         warnings=tuple(_warnings(base, new, base_name=base_name, new_name=new_name)),
         allow_gone=allow_gone,
         counts_only=counts_only,
+        machine_independent=machine_independent,
     )
 
 

@@ -26,13 +26,21 @@ COUNT_RULES: Final = (
     "statement[*].calls_per_stats_cycle:+0",
     "statement[*].rows_per_stats_cycle:+0",
 )
+# The server's own count of the pages statements touched (PostgreSQL): machine-independent,
+# and steady within a fraction of a percent run to run, under load too (README, "Gate DB
+# work"); the limits leave room for that wobble and catch a lookup that turns into a scan.
+WORK_RULES: Final = (
+    "work_per_stats_cycle:+2%",
+    "statement[*].work_per_stats_cycle:+5%",
+)
+MACHINE_INDEPENDENT_RULES: Final = COUNT_RULES + WORK_RULES
 # Only meaningful against a baseline measured on the same machine; noise-aware (see above).
 TIME_RULES: Final = (
     "db_time_per_stats_cycle_s:+10%",
     "stats_cycle_s:+10%",
     "db_time_s:+10%",
 )
-DEFAULT_RULES: Final = COUNT_RULES + TIME_RULES
+DEFAULT_RULES: Final = COUNT_RULES + WORK_RULES + TIME_RULES
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +165,11 @@ def parse_rules(texts: Iterable[str]) -> list[Rule]:
     return [parse_rule(text) for text in texts]
 
 
-def default_rules(*, times: bool = True) -> list[Rule]:
-    """The gate when no rule is given: counts on any increase, times on +10 % and significant.
+def default_rules(*, times: bool = True, work: bool = True) -> list[Rule]:
+    """The gate when no rule is given: counts on any increase, DB work on +2 % per
+    configuration and +5 % per statement, times on +10 % and significant.
 
-    `times=False` keeps the count rules only, for a baseline recorded on another machine (CI),
-    where times say nothing about the code.
+    `times=False` leaves the time rules out, for a baseline recorded on another machine (CI),
+    where times say nothing about the code; `work=False` leaves the DB work rules out.
     """
-    return parse_rules(DEFAULT_RULES if times else COUNT_RULES)
+    return parse_rules(COUNT_RULES + (WORK_RULES if work else ()) + (TIME_RULES if times else ()))

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from vmmonbench.db.prepared import Prepared
+from vmmonbench.db.vmsteps import STEPS_KEY, StepCounter, count_steps
 from vmmonbench.errors import DatabaseUrlError
 
 if TYPE_CHECKING:
@@ -152,8 +153,11 @@ def scrub_secrets(text: str, url: URL) -> str:
     return text
 
 
-def create_db_engine(url: URL, *, pool_size: int = 16) -> Engine:
-    """An engine tuned for concurrent monitoring, commands and event workers."""
+def create_db_engine(url: URL, *, pool_size: int = 16, vm_steps: bool = False) -> Engine:
+    """An engine tuned for concurrent monitoring, commands and event workers.
+
+    `vm_steps` counts SQLite's virtual-machine steps on every connection (`vmsteps`; costly).
+    """
     if url.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
@@ -162,6 +166,8 @@ def create_db_engine(url: URL, *, pool_size: int = 16) -> Engine:
             max_overflow=pool_size,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if vm_steps:
+            event.listen(engine, "connect", count_steps)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
 
@@ -222,8 +228,10 @@ class DbSession:
         "_cursor",
         "_dbapi",
         "_dbapi_error",
+        "_last_steps",
         "_names",
         "_profiler",
+        "_steps",
         "_timestamp",
         "_validate",
         "dialect",
@@ -241,6 +249,9 @@ class DbSession:
         self._profiler = profiler
         self._clock: Callable[[], float] = profiler.clock if profiler else time.perf_counter
         self._validate = validate
+        # SQLite's VM steps, where the engine counts them (`run --sqlite-steps`)
+        self._steps: StepCounter | None = conn.connection.info.get(STEPS_KEY)
+        self._last_steps: int | None = None
         self._names: dict[str, list[str]] = {}  # a statement's column names, read once
         # SQLAlchemy's own conversion (SQLite stores text), so both paths write one format
         self._timestamp = _TIMESTAMP.dialect_impl(self.dialect).bind_processor(self.dialect)
@@ -252,24 +263,30 @@ class DbSession:
     def _execute(self, statement: Prepared, args: Any, *, many: bool) -> tuple[float, Any]:
         cursor = self._cursor
         clock = self._clock
+        counter = self._steps
+        before = counter.steps if counter is not None else 0
         try:
             started = clock()
             if many:
                 cursor.executemany(statement.sql, args)
-                return clock() - started, None
-            cursor.execute(statement.sql, args)
-            if statement.write:
-                return clock() - started, None
-            rows = cursor.fetchall()
-            return clock() - started, rows
+                elapsed, rows = clock() - started, None
+            else:
+                cursor.execute(statement.sql, args)
+                rows = None if statement.write else cursor.fetchall()
+                elapsed = clock() - started
         except self._dbapi_error as exc:
             raise DBAPIError.instance(statement.sql, args, exc, self._dbapi_error) from None
+        if counter is not None:  # execute and fetch: the steps of the same span as the time
+            self._last_steps = counter.steps - before
+        return elapsed, rows
 
     def _checkout(self) -> None:
         elapsed, _ = self._execute(_SELECT_1, (), many=False)
         if self._profiler is not None:
             # the pool reads the validation row itself: no rows reach the application
-            self._profiler.record(SELECT_1, SELECT_1, elapsed, 0, write=False)
+            self._profiler.record(
+                SELECT_1, SELECT_1, elapsed, 0, write=False, vm_steps=self._last_steps
+            )
 
     def checkout(self) -> None:
         """A checkout that runs nothing: the engine's empty batches still take a connection."""
@@ -292,7 +309,14 @@ class DbSession:
             self._checkout()
         elapsed, rows = self._execute(statement, args, many=False)
         if self._profiler is not None:
-            self._profiler.record(statement.label, statement.sql, elapsed, len(rows), write=False)
+            self._profiler.record(
+                statement.label,
+                statement.sql,
+                elapsed,
+                len(rows),
+                write=False,
+                vm_steps=self._last_steps,
+            )
         return rows  # type: ignore[no-any-return]
 
     def fetch_records(self, statement: Prepared, args: Sequence[Any] = ()) -> list[Record]:
@@ -311,7 +335,12 @@ class DbSession:
         rowcount: int = self._cursor.rowcount
         if self._profiler is not None:
             self._profiler.record(
-                statement.label, statement.sql, elapsed, max(rowcount, 0), write=True
+                statement.label,
+                statement.sql,
+                elapsed,
+                max(rowcount, 0),
+                write=True,
+                vm_steps=self._last_steps,
             )
         return rowcount if rowcount >= 0 else 1
 
@@ -327,7 +356,14 @@ class DbSession:
         # some drivers do not report a count for a batch: one per parameter set
         count = rowcount if rowcount >= 0 else len(args)
         if self._profiler is not None:
-            self._profiler.record(statement.label, statement.sql, elapsed, count, write=True)
+            self._profiler.record(
+                statement.label,
+                statement.sql,
+                elapsed,
+                count,
+                write=True,
+                vm_steps=self._last_steps,
+            )
         return count
 
     def commit(self) -> None:
@@ -356,9 +392,10 @@ class Database:
         profiler: StatementProfiler | None = None,
         validate_on_checkout: bool = True,
         pool_size: int = 16,
+        vm_steps: bool = False,
     ) -> None:
         self.url = url
-        self.engine = create_db_engine(url, pool_size=pool_size)
+        self.engine = create_db_engine(url, pool_size=pool_size, vm_steps=vm_steps)
         self.profiler = profiler
         self.validate_on_checkout = validate_on_checkout
         if profiler is not None:

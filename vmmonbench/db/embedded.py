@@ -48,6 +48,9 @@ SERVER_SETTINGS: dict[str, str] = {
     "max_connections": "200",
     "logging_collector": "off",
     "log_min_messages": "warning",
+    # no autovacuum worker in the run's databases: even one that only reads the catalogs holds
+    # back page pruning for a moment, and updates then stop being HOT (more blocks, more WAL)
+    "autovacuum": "off",
 }
 
 

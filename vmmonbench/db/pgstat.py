@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Engine
@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from vmmonbench.db.profiler import StatementStats
 from vmmonbench.db.sqlnorm import normalize_server_sql
+from vmmonbench.db.work import COUNTERS, NO_WORK, DbWork
 
 EXTENSION = "pg_stat_statements"
 # Leads every query of ours: pg_stat_statements keeps a leading comment, so snapshots can
@@ -32,6 +33,7 @@ class ServerStatement:
     calls: int
     total_exec_time_s: float
     rows: int
+    work: DbWork = NO_WORK
 
 
 class PgStatStatementsUnavailableError(RuntimeError):
@@ -84,12 +86,12 @@ def snapshot(engine: Engine) -> list[ServerStatement]:
     """
     with _checked_cursor(engine) as cursor:
         cursor.execute(
-            f"{_MARKER} SELECT query, calls, total_exec_time, rows "
+            f"{_MARKER} SELECT query, calls, total_exec_time, rows, {', '.join(COUNTERS)} "
             f"FROM {_schema(cursor)}.{EXTENSION} WHERE dbid = {_CURRENT_DB}"
         )
         rows: Sequence[Any] = cursor.fetchall()
     merged: dict[str, ServerStatement] = {}
-    for query, calls, total_exec_time_ms, row_count in rows:
+    for query, calls, total_exec_time_ms, row_count, *counters in rows:
         if query.startswith(_MARKER):
             continue
         # The server keeps one row per query id and user; IN-lists of different lengths are
@@ -101,6 +103,7 @@ def snapshot(engine: Engine) -> list[ServerStatement]:
             calls=seen.calls + int(calls),
             total_exec_time_s=seen.total_exec_time_s + float(total_exec_time_ms) / 1000.0,
             rows=seen.rows + int(row_count),
+            work=seen.work.plus(DbWork(*(int(value) for value in counters))),
         )
     return sorted(merged.values(), key=lambda s: (-s.total_exec_time_s, s.query_normalized))
 
@@ -123,6 +126,7 @@ def since(
                     calls=now.calls - then.calls,
                     total_exec_time_s=max(0.0, now.total_exec_time_s - then.total_exec_time_s),
                     rows=max(0, now.rows - then.rows),
+                    work=now.work.minus(then.work),
                 )
             )
     return sorted(changed, key=lambda s: (-s.total_exec_time_s, s.query_normalized))
@@ -134,10 +138,11 @@ def cross_check(
     """One row per normalized SQL seen by either side: client calls/rows/time beside the server's.
 
     `match` is `both`, `client-only` or `server-only`; rows are ordered by the larger of the two
-    times. Differences that are not errors: the server counts every parameter set of an
-    executemany as a call (psycopg 3 pipelines them), its time leaves out the network and the
-    driver, and it also sees what the client never timed (BEGIN/COMMIT, connection set-up,
-    other sessions on the same database).
+    times; `work` holds the server's buffer and WAL counters (None where it never saw the SQL).
+    Differences that are not errors: the server counts every parameter set of an executemany
+    as a call (psycopg 3 pipelines them), its time leaves out the network and the driver, and
+    it also sees what the client never timed (BEGIN/COMMIT, connection set-up, other sessions
+    on the same database).
     """
     clients: dict[str, list[StatementStats]] = {}
     for stats in client:
@@ -159,10 +164,30 @@ def cross_check(
             "server_rows": theirs.rows if theirs else 0,
             "client_total_s": client_s,
             "server_exec_s": server_s,
+            "work": asdict(theirs.work) if theirs else None,
         }
         keyed.append((-max(client_s, server_s), sql, row))
     keyed.sort(key=lambda item: item[:2])
     return [row for *_, row in keyed]
+
+
+def work_by_statement(
+    client: Sequence[StatementStats], server: Sequence[ServerStatement]
+) -> dict[tuple[str, str], DbWork]:
+    """The server's work per client statement (label, normalized SQL).
+
+    Only where one label issued that SQL: the server cannot tell two labels' calls apart.
+    """
+    labels: dict[str, set[str]] = {}
+    for stats in client:
+        labels.setdefault(stats.sql, set()).add(stats.label)
+    servers = {s.query_normalized: s for s in server}
+    return {
+        (label, sql): servers[sql].work
+        for sql, names in labels.items()
+        if len(names) == 1 and sql in servers
+        for label in names
+    }
 
 
 def _schema(cursor: DBAPICursor) -> str:

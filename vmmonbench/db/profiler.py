@@ -20,7 +20,7 @@ from vmmonbench.sample_stats import summarize
 
 Clock = Callable[[], float]
 HookStyle = Literal["dialect", "cursor"]
-_Merged = tuple[str, str, StatementKind, int, "array[float]"]
+_Merged = tuple[str, str, StatementKind, int, int | None, "array[float]"]
 
 # Raw statement texts remembered per label before the lookup table is emptied: SQLAlchemy
 # renders a new text per IN-list length, and those must not pile up for ever.
@@ -43,6 +43,7 @@ class StatementStats:
     p99_s: float
     max_s: float
     share: float
+    vm_steps: int | None = None  # SQLite's VM steps of every call, where counted (`vmsteps`)
 
 
 @dataclass(slots=True)
@@ -59,7 +60,7 @@ class ActivityTally:
 class _Entry:
     """One thread's aggregate of one (label, normalized SQL); only that thread writes it."""
 
-    __slots__ = ("durations", "label", "rows", "shape", "write")
+    __slots__ = ("durations", "label", "rows", "shape", "vm_steps", "write")
 
     def __init__(self, label: str, shape: StatementShape, *, write: bool | None = None) -> None:
         self.label = label
@@ -68,6 +69,7 @@ class _Entry:
         self.write = shape.kind == "write" if write is None else write
         self.durations = array("d")  # one self time per call: exact percentiles, 8 bytes/call
         self.rows = 0
+        self.vm_steps: int | None = None  # stays None unless the caller counts them
 
 
 class FetchTally:
@@ -315,7 +317,10 @@ class StatementProfiler:
     def statements(self) -> list[StatementStats]:
         """One entry per (label, normalized SQL), sorted by total self time, largest first."""
         merged = self._merged().values()
-        summaries = [(label, sql, kind, rows, summarize(d)) for label, sql, kind, rows, d in merged]
+        summaries = [
+            (label, sql, kind, rows, steps, summarize(d))
+            for label, sql, kind, rows, steps, d in merged
+        ]
         grand_total = sum(summary.total for *_, summary in summaries)
         stats = [
             StatementStats(
@@ -331,8 +336,9 @@ class StatementProfiler:
                 p99_s=summary.p99,
                 max_s=summary.max,
                 share=summary.total / grand_total if grand_total > 0 else 0.0,
+                vm_steps=steps,
             )
-            for label, sql, kind, rows, summary in summaries
+            for label, sql, kind, rows, steps, summary in summaries
         ]
         stats.sort(key=lambda s: (-s.total_s, s.label, s.sql))
         return stats
@@ -352,15 +358,17 @@ class StatementProfiler:
             for shard in self._shards:
                 for entry in list(shard.entries.values()):
                     # Slicing copies with one memcpy, atomic with the owner's appends.
-                    durations, rows = entry.durations[:], entry.rows
+                    durations, rows, steps = entry.durations[:], entry.rows, entry.vm_steps
                     key = (entry.label, entry.shape.sql)
                     if key in merged:
-                        *_, merged_rows, merged_durations = merged[key]
+                        *_, merged_rows, merged_steps, merged_durations = merged[key]
                         merged_durations.extend(durations)
                         rows += merged_rows
+                        if merged_steps is not None:
+                            steps = merged_steps + (steps or 0)
                         durations = merged_durations
                     kind: StatementKind = "write" if entry.write else "read"
-                    merged[key] = (entry.label, entry.shape.sql, kind, rows, durations)
+                    merged[key] = (entry.label, entry.shape.sql, kind, rows, steps, durations)
         return merged
 
     # -- recording from the driver path (the DAO's prepared statements) ---------------------
@@ -370,11 +378,21 @@ class StatementProfiler:
         """The clock statements are timed with (injected in tests)."""
         return self._clock
 
-    def record(self, label: str, sql: str, elapsed: float, rows: int, *, write: bool) -> None:
+    def record(
+        self,
+        label: str,
+        sql: str,
+        elapsed: float,
+        rows: int,
+        *,
+        write: bool,
+        vm_steps: int | None = None,
+    ) -> None:
         """Record one statement the caller timed itself (execute + fetch) under `label`.
 
-        `rows` are the rows fetched for a read, the rows affected for a write. Nothing is
-        recorded while the profiler is detached.
+        `rows` are the rows fetched for a read, the rows affected for a write; `vm_steps` the
+        SQLite VM steps of the same span, where counted. Nothing is recorded while the
+        profiler is detached.
         """
         if self._engine is None:
             return
@@ -385,6 +403,8 @@ class StatementProfiler:
             entry = self._resolve_labelled(state, label, sql, write)
         entry.durations.append(elapsed)
         entry.rows += rows
+        if vm_steps is not None:
+            entry.vm_steps = (entry.vm_steps or 0) + vm_steps
         state.last = None  # a later fetching() block belongs to no statement of ours
         activity = state.activity
         if activity is not None:

@@ -12,7 +12,6 @@ from vmmonbench.compare import (
     Row,
     Verdict,
     compare,
-    default_rules,
     exit_code,
     parse_rules,
 )
@@ -22,6 +21,7 @@ from vmmonbench.results import Results, RunStatus
 from vmmonbench.units import Unit
 
 from .conftest import (
+    FIXTURES,
     LEGACY,
     OPTIMIZED,
     statement,
@@ -322,12 +322,56 @@ def test_two_real_runs_of_the_gate_workload_have_identical_counts(
     gate_runs: tuple[Results, Results],
 ) -> None:
     first, second = gate_runs
-    comparison = compare(first, second, default_rules(times=False))
+    comparison = compare(first, second, machine_independent=True)  # no work recorded then
     assert exit_code(comparison) == EXIT_OK
     counts = [row for row in comparison.rows if row.unit is Unit.COUNT]
     assert len(counts) > 200
     assert {row.verdict for row in counts} == {Verdict.UNCHANGED}
     assert comparison.stale == ()
+
+
+def test_work_wobbling_under_load_passes_the_machine_independent_gate() -> None:
+    first, second = (
+        Results.load(FIXTURES / "compare" / f"gate-loaded-run{n}.json") for n in (1, 2)
+    )
+    comparison = compare(first, second, machine_independent=True)
+    assert exit_code(comparison) == EXIT_OK, [c.explanation for c in comparison.failures]
+    assert comparison.rules_text == "default machine-independent rules"
+    work = [row for row in comparison.rows if row.unit is Unit.BLOCKS]
+    assert {row.metric for row in work} == {"work", "work_per_stats_cycle"}
+    moved = [row for row in work if row.baseline != row.new]
+    assert moved  # the runs did differ, by less than the rules allow
+    assert {row.verdict for row in work} == {Verdict.UNCHANGED}
+    checked = [c for c in comparison.checks if "work_per_stats_cycle" in c.rule]
+    assert len(checked) > 50
+
+
+def test_more_work_per_statement_fails_naming_the_statement() -> None:
+    base = Results.load(FIXTURES / "compare" / "gate-loaded-run1.json")
+    entry = statement(base, "base", "GetVmNetworkInterfaceViewByVmId", LEGACY)
+    assert entry.work is not None
+    heavier = replace(entry.work, shared_blks_hit=entry.work.shared_blks_hit * 2)
+    new = with_statement(base, "GetVmNetworkInterfaceViewByVmId", LEGACY, work=heavier)
+    comparison = compare(base, new, machine_independent=True)
+    assert exit_code(comparison) == EXIT_FAILED
+    lines = [c.explanation for c in comparison.failures]
+    assert any(
+        line.startswith(f"{LEGACY}: GetVmNetworkInterfaceViewByVmId work_per_stats_cycle ")
+        and line.endswith("exceeds +5%")
+        for line in lines
+    ), lines
+    assert any(f"{LEGACY}: work_per_stats_cycle " in line for line in lines), lines
+    # the count rules alone do not see it: calls and rows are the same
+    assert exit_code(compare(base, new, counts_only=True)) == EXIT_OK
+
+
+def test_results_without_work_compare_as_before(smoke: Results) -> None:
+    comparison = compare(smoke, smoke, machine_independent=True)
+    assert not [row for row in comparison.rows if row.unit is Unit.BLOCKS]
+    with pytest.raises(BadInputError, match="matches nothing"):
+        compare(smoke, smoke, parse_rules(["statement[*].work:+5%"]))
+    with pytest.raises(BadInputError, match="choose different rules"):
+        compare(smoke, smoke, counts_only=True, machine_independent=True)
 
 
 def test_verdict_counts_and_ordering(smoke: Results) -> None:

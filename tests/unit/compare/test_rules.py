@@ -9,6 +9,9 @@ import pytest
 from vmmonbench.compare import (
     COUNT_RULES,
     DEFAULT_RULES,
+    MACHINE_INDEPENDENT_RULES,
+    TIME_RULES,
+    WORK_RULES,
     Row,
     Rule,
     Verdict,
@@ -162,6 +165,22 @@ def test_parse_rules_stops_at_the_first_bad_rule() -> None:
 
 def test_default_rules_parse_and_counts_only_drops_the_times() -> None:
     assert [r.text for r in default_rules()] == list(DEFAULT_RULES)
-    counts = default_rules(times=False)
+    counts = default_rules(times=False, work=False)
     assert [r.text for r in counts] == list(COUNT_RULES)
     assert all(not r.percent and r.limit == 0 and r.increase for r in counts)
+
+
+def test_machine_independent_rules_are_counts_and_work_without_times() -> None:
+    rules = [r.text for r in default_rules(times=False)]
+    assert rules == list(MACHINE_INDEPENDENT_RULES)
+    assert rules == [*COUNT_RULES, *WORK_RULES]
+    assert not set(rules) & set(TIME_RULES)
+    work = parse_rule("statement[GetVmNetworkInterfaceViewByVmId].work:+5%")
+    assert (work.metric, work.statement, work.limit, work.percent) == (
+        "work",
+        "GetVmNetworkInterfaceViewByVmId",
+        5.0,
+        True,
+    )
+    per_cycle = parse_rule("config[*4.1].work_per_stats_cycle:+2%")
+    assert (per_cycle.configuration, per_cycle.statement) == ("*4.1", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -594,3 +595,31 @@ def hour_long(base: Results) -> Results:
             result["summary"]["simulated_s"] = 3600.0
 
     return edited(base, stretch)
+
+
+def test_db_work_has_its_own_hot_spots_and_columns_where_it_was_counted(
+    stable_html: str,
+) -> None:
+    results = Results.load(FIXTURES.parent / "compare" / "gate-loaded-run1.json")
+    html = render_report(results)
+    assert html.count('class="switch-view"') == 2
+    assert 'id="hot-spots-work-pair"' in html
+    run = results.run("per-vm-lock+event-plus-stats+4.1")
+    assert run is not None
+    light = next(s for s in run.statements if s.label == "GetVmNetworkInterfaceToMonitorByVmId")
+    assert light.blocks is not None
+    assert f"{fmt.count(light.blocks)} blocks" in html
+    assert f'data-value="{light.blocks}"' in html  # its statement-table cell, sortable
+    # results without the server's counts (older files, SQLite) show neither
+    assert 'class="switch-view"' not in stable_html
+    assert ">DB work<" not in stable_html
+
+
+def test_sqlite_vm_steps_get_a_column_where_they_were_counted(stable_html: str) -> None:
+    results = Results.load(FIXTURES / "smoke.json")
+    run = results.runs[0]
+    counted = replace(run, statements=tuple(replace(s, vm_steps=1234567) for s in run.statements))
+    html = render_report(replace(results, runs=(counted, *results.runs[1:])))
+    assert html.count(">VM steps<") == len(results.runs)  # one header per table
+    assert ">1,234,567<" in html
+    assert ">VM steps<" not in stable_html

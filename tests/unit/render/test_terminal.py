@@ -322,3 +322,18 @@ def test_the_study_stands_beside_the_run_with_every_value_whole(
     for row in study_rows(results):
         for value in (row.study_36, row.run_36, row.study_41, row.run_41):
             assert units.text(row.figure.unit, value) in shown, (row.figure.name, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_hot_spots_show_db_work_where_it_was_counted(results: Results, width: int) -> None:
+    worked = Results.load(FIXTURES.parent / "compare" / "gate-loaded-run1.json")
+    text = render(width, lambda console: print_results(worked, console))
+    check_fits(text, width)
+    optimized = worked.run(OPTIMIZED)
+    assert optimized is not None
+    light = next(s for s in optimized.statements if s.label.endswith("ToMonitorByVmId"))
+    line = next(row for row in text.splitlines() if f" {light.label} " in row)
+    assert line.rstrip().endswith(f" {units.count(light.blocks)}")  # its blocks, whole
+    assert "blocks" in cells(text)
+    # results without the server's counts have no such column
+    assert "blocks" not in cells(render(width, lambda console: print_results(results, console)))

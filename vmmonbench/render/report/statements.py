@@ -1,4 +1,4 @@
-"""The DB statement sections: self-time hot-spot charts and the full per-configuration tables."""
+"""The DB statement sections: hot-spot charts by self time and by DB work, and the full tables."""
 
 from __future__ import annotations
 
@@ -32,14 +32,21 @@ class HotSpots:
     statements: int
     total_s: float
     monitoring_s: float  # by activity: every cycle's and event's own DB time
+    blocks: int | None = None  # the DB work chart's: blocks of every statement with work
+    monitoring_blocks: int | None = None  # of the monitoring statements among them
 
 
 def hot_spots(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
-    """Each configuration's top statements by self time, all charts on one scale."""
+    """Each configuration's top statements by self time, all charts on one scale; the same by
+    DB work (blocks the server accessed) where the database counted it."""
     tops = [(config, _by_time(config.run)[:TOP_STATEMENTS]) for config in configs]
     scale = max((s.total_s for _, top in tops for s in top), default=0.0)
     charts = [_hot_spot_chart(config, top, scale) for config, top in tops]
+    worked = [(config, _by_work(config.run)[:TOP_STATEMENTS]) for config in configs]
+    work_scale = max((float(s.blocks or 0) for _, top in worked for s in top), default=0.0)
+    work_charts = [_work_chart(config, top, work_scale) for config, top in worked if top]
     pair = paired(configs)
+    work_pair = pair and len(work_charts) == len(charts)
     headline = [
         (figure.title, figure.of(configs[0].run), figure.of(configs[1].run))
         for figure in shown_in(View.HEADLINE)
@@ -48,6 +55,9 @@ def hot_spots(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
     return {
         "pair": charts[:2] if pair else [],
         "others": charts[2:] if pair else charts,
+        "work_pair": work_charts[:2] if work_pair else [],
+        "work_others": work_charts[2:] if work_pair else work_charts,
+        "has_work": bool(work_charts),
         "top": TOP_STATEMENTS,
         "headline": headline,
     }
@@ -55,6 +65,49 @@ def hot_spots(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
 
 def _by_time(run: RunResult) -> list[StatementRecord]:
     return sorted(run.statements, key=lambda s: s.total_s, reverse=True)
+
+
+def _by_work(run: RunResult) -> list[StatementRecord]:
+    counted = [s for s in run.statements if s.blocks is not None]
+    return sorted(counted, key=lambda s: (-(s.blocks or 0), s.label))
+
+
+def _work_chart(config: Config, top: list[StatementRecord], scale: float) -> HotSpots:
+    cycles = config.stats_cycles
+    bars = [
+        svg.Bar(
+            label=s.label,
+            value=float(s.blocks or 0),
+            text=f"{fmt.count(s.blocks)} blocks"
+            + (f" · {fmt.count(round((s.blocks or 0) / cycles, 1))} / cycle" if cycles else ""),
+            tone="monitoring" if is_monitoring_statement(s.label) else "other",
+            tooltip=_work_tooltip(s),
+        )
+        for s in top
+    ]
+    run = config.run
+    counted = [s for s in run.statements if s.blocks is not None]
+    return HotSpots(
+        config=config,
+        chart=svg.horizontal_bars(bars, title=f"DB work hot spots: {run.label}", scale_max=scale),
+        shown=len(top),
+        statements=len(run.statements),
+        total_s=sum(s.total_s for s in run.statements),
+        monitoring_s=figures.monitoring_db_time(run.cycles),
+        blocks=sum(s.blocks or 0 for s in counted),
+        monitoring_blocks=sum(s.blocks or 0 for s in counted if is_monitoring_statement(s.label)),
+    )
+
+
+def _work_tooltip(statement: StatementRecord) -> str:
+    work = statement.work
+    assert work is not None
+    return (
+        f"{statement.label}: {fmt.count(work.blocks)} shared blocks accessed "
+        f"({fmt.count(work.shared_blks_hit)} hit, {fmt.count(work.shared_blks_read)} read), "
+        f"{fmt.count(work.shared_blks_dirtied)} dirtied, {fmt.count(work.wal_records)} WAL "
+        f"records ({fmt.size(work.wal_bytes)}), {fmt.count(statement.calls)} calls"
+    )
 
 
 def _hot_spot_chart(config: Config, top: list[StatementRecord], scale: float) -> HotSpots:
@@ -103,6 +156,10 @@ class StatementRow:
     p95_s: float
     p99_s: float
     share: float
+    work: int | None = None  # shared blocks the server accessed (None: not counted)
+    work_per_cycle: float | None = None
+    wal_bytes: int | None = None
+    vm_steps: int | None = None  # SQLite's, where the run counted them
 
 
 def statements(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
@@ -126,8 +183,19 @@ def statements(results: Results, configs: Sequence[Config]) -> dict[str, Any]:
                 p95_s=s.p95_s,
                 p99_s=s.p99_s,
                 share=min(max(s.share, 0.0), 1.0),
+                work=s.blocks,
+                work_per_cycle=s.blocks / cycles if s.blocks is not None and cycles else None,
+                wal_bytes=s.work.wal_bytes if s.work is not None else None,
+                vm_steps=s.vm_steps,
             )
             for s in ordered[:MAX_STATEMENT_ROWS]
         ]
         tables.append((config, rows, len(ordered) - len(rows)))
-    return {"tables": tables, "limit": MAX_STATEMENT_ROWS}
+    has_work = any(row.work is not None for _, rows, _ in tables for row in rows)
+    has_steps = any(row.vm_steps is not None for _, rows, _ in tables for row in rows)
+    return {
+        "tables": tables,
+        "limit": MAX_STATEMENT_ROWS,
+        "has_work": has_work,
+        "has_steps": has_steps,
+    }

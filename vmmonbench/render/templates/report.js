@@ -89,6 +89,25 @@
     });
   });
 
+  // one view of a scope at a time (hot spots by DB self time or by DB work)
+  document.querySelectorAll("button.switch-view").forEach(function (button) {
+    var scope = document.getElementById(button.getAttribute("data-scope"));
+    if (!scope) {
+      return;
+    }
+    button.addEventListener("click", function () {
+      var chosen = button.getAttribute("data-view");
+      Array.prototype.forEach.call(scope.children, function (view) {
+        view.hidden = view.getAttribute("data-view") !== chosen;
+      });
+      document.querySelectorAll('button.switch-view[data-scope="' + scope.id + '"]').forEach(
+        function (other) {
+          other.setAttribute("aria-pressed", other === button ? "true" : "false");
+        }
+      );
+    });
+  });
+
   document.querySelectorAll("button.toggle-sql").forEach(function (button) {
     button.addEventListener("click", function () {
       var open = button.getAttribute("aria-pressed") !== "true";

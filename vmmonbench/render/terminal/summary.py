@@ -55,6 +55,8 @@ def hot_spots_tables(results: Results, console: Console) -> list[Table]:
 
 
 def _hot_spots(title: Text, runs: Sequence[RunResult]) -> Table:
+    # the server's DB work (blocks accessed) beside the time, where the database counted it
+    worked = any(s.blocks is not None for run in runs for s in run.statements)
     table = _table(title)
     for run in runs:
         longest = max((len(s.label) for s in run.statements), default=0)
@@ -63,6 +65,8 @@ def _hot_spots(title: Text, runs: Sequence[RunResult]) -> Table:
         )
         table.add_column("self time", justify="right", no_wrap=True)
         table.add_column("calls", justify="right", no_wrap=True)
+        if worked:
+            table.add_column("blocks", justify="right", no_wrap=True)
     columns = [_top(run) for run in runs]
     for index in range(max(len(column) for column in columns)):
         cells: list[RenderableType] = []
@@ -74,8 +78,9 @@ def _hot_spots(title: Text, runs: Sequence[RunResult]) -> Table:
                     units.seconds(entry.total_s),
                     units.count(entry.calls),
                 ]
+                cells += [units.count(entry.blocks)] if worked else []
             else:
-                cells += ["", "", ""]
+                cells += [""] * (4 if worked else 3)
         table.add_row(*cells)
     return table
 
