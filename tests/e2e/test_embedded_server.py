@@ -16,7 +16,9 @@ from pathlib import Path
 import orjson
 import psycopg
 import pytest
+from sqlalchemy import create_engine
 
+from vmmonbench.db import pgstat
 from vmmonbench.db.embedded import (
     FOLDER_PREFIX,
     OWNER_FILE,
@@ -97,6 +99,21 @@ def test_the_server_answers_on_its_socket_only_with_pg_stat_statements(
     assert started.startup_s > 0
     if os.geteuid() == 0:
         assert started.run_as == "nobody"
+
+
+def test_the_server_side_snapshots_leave_their_own_queries_out(
+    server: tuple[EmbeddedPostgres, ServerStarted],
+) -> None:
+    # the server's PostgreSQL (18) keeps no leading comment in a statement's text
+    engine = create_engine(server[1].url)
+    try:
+        assert pgstat.create_extension(engine) is None
+        before = pgstat.snapshot(engine)
+        after = pgstat.snapshot(engine)
+    finally:
+        engine.dispose()
+    seen = [s.query_normalized for s in [*before, *after]]
+    assert not [sql for sql in seen if "pg_stat_statements" in sql or "pg_extension" in sql]
 
 
 def test_stop_ends_the_server_and_removes_its_folder(

@@ -18,8 +18,8 @@ from vmmonbench.db.sqlnorm import normalize_server_sql
 from vmmonbench.db.work import COUNTERS, NO_WORK, DbWork
 
 EXTENSION = "pg_stat_statements"
-# Leads every query of ours: pg_stat_statements keeps a leading comment, so snapshots can
-# leave our own queries out.
+# Inside every query of ours, after its first keyword: pg_stat_statements keeps comments within
+# a statement's text (PostgreSQL 18 drops leading ones), so snapshots can leave our own out.
 _MARKER = "/* vmmonbench:pgstat */"
 _PRELOADED = re.compile(rf"(?:^|[\s,/'\"]){EXTENSION}(?:$|[\s,'\"])")
 _CURRENT_DB = "(SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -63,7 +63,7 @@ def create_extension(engine: Engine) -> str | None:
         try:
             with _cursor(engine) as cursor:
                 if _preload_reason(cursor) is None:
-                    cursor.execute(f"{_MARKER} CREATE EXTENSION IF NOT EXISTS {EXTENSION}")
+                    cursor.execute(f"CREATE {_MARKER} EXTENSION IF NOT EXISTS {EXTENSION}")
         except _database_errors(engine) as exc:
             return f"cannot create the {EXTENSION} extension: {_first_line(exc)}"
     return pg_stat_statements_status(engine)
@@ -76,7 +76,7 @@ def reset(engine: Engine) -> None:
     """
     with _checked_cursor(engine) as cursor:
         # userid 0 and queryid 0 mean "all"; the dbid limits the reset to this database.
-        cursor.execute(f"{_MARKER} SELECT {_schema(cursor)}.{EXTENSION}_reset(0, {_CURRENT_DB}, 0)")
+        cursor.execute(f"SELECT {_MARKER} {_schema(cursor)}.{EXTENSION}_reset(0, {_CURRENT_DB}, 0)")
 
 
 def snapshot(engine: Engine) -> list[ServerStatement]:
@@ -86,13 +86,13 @@ def snapshot(engine: Engine) -> list[ServerStatement]:
     """
     with _checked_cursor(engine) as cursor:
         cursor.execute(
-            f"{_MARKER} SELECT query, calls, total_exec_time, rows, {', '.join(COUNTERS)} "
+            f"SELECT {_MARKER} query, calls, total_exec_time, rows, {', '.join(COUNTERS)} "
             f"FROM {_schema(cursor)}.{EXTENSION} WHERE dbid = {_CURRENT_DB}"
         )
         rows: Sequence[Any] = cursor.fetchall()
     merged: dict[str, ServerStatement] = {}
     for query, calls, total_exec_time_ms, row_count, *counters in rows:
-        if query.startswith(_MARKER):
+        if _MARKER in query:
             continue
         # The server keeps one row per query id and user; IN-lists of different lengths are
         # different ids there and one statement here.
@@ -193,7 +193,7 @@ def work_by_statement(
 def _schema(cursor: DBAPICursor) -> str:
     # the extension's schema, quoted: a run's search_path may not include it
     cursor.execute(
-        f"{_MARKER} SELECT quote_ident(n.nspname) FROM pg_extension e "
+        f"SELECT {_MARKER} quote_ident(n.nspname) FROM pg_extension e "
         f"JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = '{EXTENSION}'"
     )
     found = cursor.fetchall()
@@ -223,7 +223,7 @@ def _cursor(engine: Engine) -> Iterator[DBAPICursor]:
 
 
 def _preload_reason(cursor: DBAPICursor) -> str | None:
-    cursor.execute(f"{_MARKER} SELECT current_setting('shared_preload_libraries')")
+    cursor.execute(f"SELECT {_MARKER} current_setting('shared_preload_libraries')")
     preload = cursor.fetchall()[0][0]
     if not _PRELOADED.search(str(preload or "")):
         return f"{EXTENSION} is not in shared_preload_libraries"
@@ -235,7 +235,7 @@ def _status(cursor: DBAPICursor) -> str | None:
     if reason is not None:
         return reason
     cursor.execute(
-        f"{_MARKER} SELECT current_database(), "
+        f"SELECT {_MARKER} current_database(), "
         f"EXISTS (SELECT 1 FROM pg_extension WHERE extname = '{EXTENSION}')"
     )
     database, installed = cursor.fetchall()[0]
@@ -244,7 +244,7 @@ def _status(cursor: DBAPICursor) -> str | None:
             f"the {EXTENSION} extension is not created in database {database} "
             f"(CREATE EXTENSION {EXTENSION})"
         )
-    cursor.execute(f"{_MARKER} SELECT 1 FROM {_schema(cursor)}.{EXTENSION} LIMIT 1")
+    cursor.execute(f"SELECT {_MARKER} 1 FROM {_schema(cursor)}.{EXTENSION} LIMIT 1")
     cursor.fetchall()
     return None
 
