@@ -1,4 +1,4 @@
-"""A real `vmmonbench fake-host` subprocess for tests: started, ready line parsed, stopped."""
+"""Real vmmonbench subprocesses for tests: a fake host (ready line parsed, stopped), a run."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from vmmonbench.fakehost import READY_PREFIX
+from vmmonbench.results import Results
 
 
 @contextmanager
@@ -34,3 +36,11 @@ def fake_host_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[
         process.terminate()
         process.communicate(timeout=30)
     assert process.returncode == 0
+
+
+def run_to_results(command: list[str], out: Path, *, timeout_s: float = 240) -> Results:
+    """Run `command` (a run writing into `out`), which must succeed; its results as written."""
+    argv = [*command, "--out", str(out)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
+    assert done.returncode == 0, done.stderr
+    return Results.load(out / "results.json")

@@ -32,6 +32,7 @@ from vmmonbench.db.target import (
     recreate_schema,
 )
 from vmmonbench.host_processes import HostEndpoint
+from vmmonbench.monitor.gcpause import GC_PAUSE
 from vmmonbench.monitor.hostclient import HostClient
 from vmmonbench.monitor.persistence_rules import PersistenceRules
 from vmmonbench.workload import Workload
@@ -164,7 +165,8 @@ class FreshDatabases:
         try:
             create_schema(plain.engine)
             started = time.perf_counter()
-            populate(plain.engine, self._spec(), reported=self._reported)
+            with GC_PAUSE:  # every host's reports and the inventory's rows, freed by refcount
+                populate(plain.engine, self._spec(), reported=self._reported)
             quiet_tables(plain.engine, list(metadata.tables))
             self.population_s = time.perf_counter() - started
             self.polled_hosts = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,29 @@ def _assert_counted(profiler: StatementProfiler, cycles: int) -> None:
     }
 
 
+def _interleave(
+    baseline: Callable[[WriteSet], None],
+    candidate: Callable[[WriteSet], None],
+    seeds: Iterator[int],
+    *,
+    warmup: int,
+    pairs: int,
+    into: tuple[list[float], list[float]],
+) -> None:
+    """Time `baseline` then `candidate` on fresh write sets, pair after pair (noise shared);
+    the durations after the first `warmup` pairs are appended to `into`."""
+    for pair in range(warmup + pairs):
+        baseline_set, candidate_set = _write_set(next(seeds)), _write_set(next(seeds))
+        started = time.perf_counter()
+        baseline(baseline_set)
+        middle = time.perf_counter()
+        candidate(candidate_set)
+        ended = time.perf_counter()
+        if pair >= warmup:
+            into[0].append(middle - started)
+            into[1].append(ended - middle)
+
+
 def _seeds() -> Iterator[int]:
     seed = 0
     while True:
@@ -250,16 +273,14 @@ def test_profiler_overhead_ratio(
 
     def measure() -> float:
         with plain.connect() as plain_conn, profiled.connect() as profiled_conn:
-            for pair in range(warmup + pairs):
-                plain_set, profiled_set = _write_set(next(seeds)), _write_set(next(seeds))
-                started = time.perf_counter()
-                _cycle(plain_conn, plain_set)
-                middle = time.perf_counter()
-                _profiled_cycle(profiled_conn, profiled_set, profiler)
-                ended = time.perf_counter()
-                if pair >= warmup:
-                    without.append(middle - started)
-                    with_profiler.append(ended - middle)
+            _interleave(
+                lambda write_set: _cycle(plain_conn, write_set),
+                lambda write_set: _profiled_cycle(profiled_conn, write_set, profiler),
+                seeds,
+                warmup=warmup,
+                pairs=pairs,
+                into=(without, with_profiler),
+            )
         return statistics.median(with_profiler) / statistics.median(without)
 
     ratio: float = benchmark.pedantic(measure, rounds=1, iterations=1)
@@ -302,16 +323,14 @@ def test_sqlite_vm_steps_overhead_ratio(
 
     def measure() -> float:
         with plain.connect() as plain_conn, stepped.connect() as stepped_conn:
-            for pair in range(warmup + pairs):
-                plain_set, stepped_set = _write_set(next(seeds)), _write_set(next(seeds))
-                started = time.perf_counter()
-                _cycle(plain_conn, plain_set)
-                middle = time.perf_counter()
-                _cycle(stepped_conn, stepped_set)
-                ended = time.perf_counter()
-                if pair >= warmup:
-                    without.append(middle - started)
-                    with_steps.append(ended - middle)
+            _interleave(
+                lambda write_set: _cycle(plain_conn, write_set),
+                lambda write_set: _cycle(stepped_conn, write_set),
+                seeds,
+                warmup=warmup,
+                pairs=pairs,
+                into=(without, with_steps),
+            )
             counter = stepped_conn.connection.info[STEPS_KEY]
             assert counter.steps > VMS * (warmup + pairs)  # every row of every cycle stepped
         return statistics.median(with_steps) / statistics.median(without)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.processes import run_to_results
 from vmmonbench.compare import compare, exit_code
 from vmmonbench.configuration import Optimization
 from vmmonbench.errors import EXIT_FAILED
@@ -20,16 +20,8 @@ AXES = ["--mode", "per-vm-lock", "--mode", "event-plus-stats"]
 def _run_smoke(out: Path, optimizations: list[str]) -> Results:
     exe = shutil.which("vmmonbench")
     command = [exe] if exe else [sys.executable, "-m", "vmmonbench"]
-    done = subprocess.run(
-        [*command, "run", "smoke", "--duration", "30s", "--out", str(out), *AXES]
-        + [arg for name in optimizations for arg in ("--optimization", name)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return Results.load(out / "results.json")
+    options = [arg for name in optimizations for arg in ("--optimization", name)]
+    return run_to_results([*command, "run", "smoke", "--duration", "30s", *AXES, *options], out)
 
 
 @pytest.mark.slow

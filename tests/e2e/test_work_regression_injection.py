@@ -7,12 +7,12 @@ rows, so every count stays the same, but each call joins what 3.6 joined.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.processes import run_to_results
 from vmmonbench.compare import compare, exit_code
 from vmmonbench.db import stored_sql
 from vmmonbench.errors import EXIT_FAILED, EXIT_OK
@@ -48,15 +48,7 @@ GATE_4_1 = ["run", "gate", "--no-legacy", "--optimization", "all"]  # the 4.1 de
 
 
 def _run_gate(out: Path, program: str) -> Results:
-    done = subprocess.run(
-        [sys.executable, "-c", program, *GATE_4_1, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return Results.load(out / "results.json")
+    return run_to_results([sys.executable, "-c", program, *GATE_4_1], out)
 
 
 @pytest.mark.slow

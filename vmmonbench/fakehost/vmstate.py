@@ -182,10 +182,11 @@ class VmState:
 
     def restore(self, now_ms: int) -> None:
         """Back to how the VM first started: its original devices, Up, statistics at zero."""
-        self.devices = self.spec.devices
+        if self.devices is not self.spec.devices:  # the wire form of unchanged devices stays
+            self.devices = self.spec.devices
+            self._devices_wire = None
         self.hash = self._initial_hash
         self.device_changes = 0
-        self._devices_wire = None
         self.last_event = None
         self.start(UP, now_ms)
 
