@@ -12,6 +12,7 @@ from sqlalchemy import BindParameter, bindparam, select
 from vmmonbench.db import schema as s
 from vmmonbench.db.database import Database, DbSession, Record
 from vmmonbench.db.prepared import Prepared, compile_statement, expand_list
+from vmmonbench.monitor.gcpause import GC_PAUSE
 from vmmonbench.vdsm import (
     GuestNic,
     address_text,
@@ -45,7 +46,8 @@ def check_consistency(
     The reads are the checker's, not monitoring's: unvalidated and never profiled.
     """
     report = ConsistencyReport()
-    with db.session(validate=False, profiled=False) as session:
+    # a snapshot and its stored rows are millions of objects, all freed by reference counting
+    with GC_PAUSE, db.session(validate=False, profiled=False) as session:
         for host_id, snapshot in snapshots:
             vms = snapshot.get("vms", [])
             stored = _stored(session, [vm["vmId"] for vm in vms])
