@@ -23,6 +23,10 @@ from vmmonbench import measurement, procfs
 from vmmonbench.cli import main
 
 START_TIMEOUT_S = 120
+# A run stopped in its second configuration, as it starts or after its first statistics cycle
+# (a plain progress line at once): the first configuration completes in seconds, the second
+# takes seconds of wall time more, so the stop lands inside it.
+TWO_CONFIGURATIONS = ("--duration", "4m")
 SCRATCH_NAMES = (".fake-hosts.toml", ".vmmonbench.lock", "vmmonbench.db-wal", "vmmonbench.db-shm")
 
 
@@ -127,9 +131,9 @@ def _stop(running: Run, signum: signal.Signals) -> list[dict[str, Any]]:
 def test_a_signal_stops_the_run_keeps_what_was_measured_and_exits_130(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", "--duration", "20m")
+    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
     running.wait_for("[2/5]")  # the first configuration is complete and saved
-    running.wait_for("statistics cycles")  # ... and the second one has measured something
+    running.wait_for("statistics cycles")  # ... and the second one's first cycle is done
     runs = _stop(running, signal.SIGINT)
     assert [r["status"] for r in runs] == ["complete", "interrupted"]
 
@@ -150,9 +154,9 @@ def test_every_stop_signal_ends_the_run_the_same_way(
 def test_a_fake_host_crash_fails_the_run_with_partial_results(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", "--duration", "20m")
-    running.wait_for("[2/5]")
-    running.wait_for("statistics cycles")
+    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
+    running.wait_for("[2/5]")  # the first configuration is complete and saved
+    running.wait_for("statistics cycles")  # ... and the second one's first cycle is done
     (fake_host,) = _fake_hosts(running.process.pid)
     os.kill(fake_host, signal.SIGKILL)
     code, err, results = running.finish()
@@ -171,9 +175,8 @@ def test_a_fake_host_crash_fails_the_run_with_partial_results(
 def test_after_a_sigkill_the_file_says_unfinished_and_the_next_run_cleans_up(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", "--duration", "20m")
-    running.wait_for("[2/5]")
-    running.wait_for("statistics cycles")
+    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
+    running.wait_for("[2/5]")  # the first configuration is complete and saved
     helpers = procfs.children(running.process.pid)  # fake hosts, database server, its watchdog
     assert _fake_hosts(running.process.pid)
     running.process.send_signal(signal.SIGKILL)

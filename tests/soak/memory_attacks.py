@@ -7,6 +7,7 @@ test_memory_attacks.py run the same attacks and check the bounds.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,20 +49,6 @@ def _non_reader(port: int) -> socket.socket:
     return sock
 
 
-def _closed_by_host(sock: socket.socket) -> bool:
-    """Whether the host closed (or reset) this never-read connection: what the kernel still
-    holds for it is read, then the end of the stream must follow within a few seconds."""
-    sock.settimeout(5.0)
-    try:
-        while sock.recv(1 << 20):
-            pass
-    except TimeoutError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 def _call(sock: socket.socket, file: object, method: str, params: dict[str, object]) -> object:
     sock.sendall(protocol.request(1, method, params))
     while True:
@@ -70,14 +57,41 @@ def _call(sock: socket.socket, file: object, method: str, params: dict[str, obje
             return message.get("result")
 
 
+def _open_connections(sock: socket.socket, file: object) -> int:
+    """How many connections the host has open now (its own count, from Sim.stats)."""
+    stats = _call(sock, file, "Sim.stats", {})
+    return int(stats["connections"])  # type: ignore[index]
+
+
+def _await_connections(
+    sock: socket.socket, file: object, done: Callable[[int], bool], timeout_s: float
+) -> int:
+    """The host's open-connection count once `done` holds for it (or at the deadline)."""
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        count = _open_connections(sock, file)
+        if done(count) or time.monotonic() > deadline:
+            return count
+        pause.wait(0.05)  # the host closes a connection on its own loop: ask again shortly
+
+
 def non_reading_subscribers(port: int, pid: int, vms: list[str]) -> AttackOutcome:
-    """Subscribers that never read while every VM's status flips over and over."""
+    """Subscribers that never read while every VM's status flips over and over.
+
+    Whether the host cut a victim off is read from the host's own count of open connections:
+    draining a victim to see its end would take minutes through its tiny receive window.
+    """
     before = status_field(pid, "VmRSS")
     victims = [_non_reader(port) for _ in range(NON_READERS)]
     for sock in victims:
         sock.sendall(protocol.request(1, "Events.subscribe", {"pattern": "|virt|VM_status|*"}))
+        with sock.makefile("rb") as answer:
+            assert orjson.loads(answer.readline())["result"] is True  # subscribed before flips
     driver = socket.create_connection(("127.0.0.1", port), timeout=60)
     file = driver.makefile("rb")
+    attackers = NON_READERS + 1  # the victims and this driver; the listing connection is gone
+    assert _await_connections(driver, file, lambda n: n == attackers, 10.0) == attackers
     deadline = time.monotonic() + ATTACK_S
     flips = 0
     while time.monotonic() < deadline and flips < 120:
@@ -85,7 +99,7 @@ def non_reading_subscribers(port: int, pid: int, vms: list[str]) -> AttackOutcom
         _call(driver, file, "Sim.setStatus", {"vmIds": vms, "status": status})
         flips += 1
     peak = status_field(pid, "VmHWM")
-    cut = sum(_closed_by_host(sock) for sock in victims)
+    cut = attackers - _await_connections(driver, file, lambda n: n < attackers, 10.0)
     for sock in [*victims, driver]:
         sock.close()
     return AttackOutcome("3 non-reading subscribers", before, peak, cut, f"{flips} flips")
@@ -109,7 +123,8 @@ def pipelined_non_reader(port: int, pid: int, vms: list[str]) -> AttackOutcome:
             break  # the host cut us off
         sent += len(batch)
     peak = status_field(pid, "VmHWM")
-    cut = int(_closed_by_host(sock))
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as driver:
+        cut = 2 - _open_connections(driver, driver.makefile("rb"))  # the attacker, and this one
     sock.close()
     return AttackOutcome(
         "pipelined requests, never read", before, peak, cut, f"{sent // MB} MB sent"

@@ -255,7 +255,10 @@ def test_off_a_terminal_progress_is_plain_lines_with_full_labels(results: Result
         progress = TerminalProgress(console, clock=clock)
         progress.configuration_started(run.label, 1, 2, 60.0)
         clock.now += 1
-        progress.update(10.0, 1)  # too soon for a line
+        progress.update(5.0, 0)  # too soon for a line
+        progress.update(10.0, 1)  # the first statistics cycle: a line at once
+        clock.now += 1
+        progress.update(20.0, 1)  # too soon again
         clock.now += 5
         progress.update(30.0, 2)
         progress.configuration_done(run)
@@ -263,9 +266,10 @@ def test_off_a_terminal_progress_is_plain_lines_with_full_labels(results: Result
     text = render(200, draw)
     assert text.splitlines() == [
         f"[1/2] {run.label}: started (60 s simulated)",
+        f"[1/2] {run.label}: 10 s simulated, 1 statistics cycles",
         f"[1/2] {run.label}: 30 s simulated, 2 statistics cycles",
         f"[1/2] {run.label}: {run.status}, {run.summary.cycles.stats} statistics cycles, "
-        f"{shown_in(View.HEADLINE)[1].of(run)} DB time per cycle, 6.0 s wall",
+        f"{shown_in(View.HEADLINE)[1].of(run)} DB time per cycle, 7.0 s wall",
     ]
 
 

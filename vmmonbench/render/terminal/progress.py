@@ -38,6 +38,7 @@ class TerminalProgress:
         self._duration_s = 0.0
         self._started = 0.0
         self._last_line = 0.0
+        self._cycles_shown = 0  # in the last plain line: the first cycle gets a line at once
         self._finished_s: list[float] = []
 
     def configuration_started(self, label: str, number: int, total: int, duration_s: float) -> None:
@@ -63,12 +64,14 @@ class TerminalProgress:
             )
         else:
             self._last_line = self.clock()
+            self._cycles_shown = 0
             self.console.print(
                 plain(f"{self._prefix} {label}: started ({duration_s:g} s simulated)")
             )
 
     def update(self, simulated_s: float, stats_cycles: int) -> None:
-        """Move the bar (or print a line every few seconds of wall time)."""
+        """Move the bar (or print a line every few seconds of wall time, and as soon as the
+        configuration's first statistics cycle is done: a log shows when measuring began)."""
         if self._progress is not None and self._task is not None:
             self._progress.update(
                 self._task,
@@ -77,8 +80,11 @@ class TerminalProgress:
                 eta=_clock_text(self.configuration_remaining_s(simulated_s)),
                 run_eta=_clock_text(self.run_remaining_s(simulated_s)),
             )
-        elif self.clock() - self._last_line >= PLAIN_UPDATE_EVERY_S:
+        elif self.clock() - self._last_line >= PLAIN_UPDATE_EVERY_S or (
+            stats_cycles and not self._cycles_shown
+        ):
             self._last_line = self.clock()
+            self._cycles_shown = stats_cycles
             self.console.print(
                 plain(
                     f"{self._prefix} {self._label}: {simulated_s:.0f} s simulated, "
