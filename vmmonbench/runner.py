@@ -115,6 +115,7 @@ class Runner:
         )
         self._hosts: FakeHostProcesses | RemoteHosts | None = None
         self._failure: str | None = None
+        self._in_progress: str | None = None  # the configuration being prepared or measured
         self._profiling: ProfilingSession | None = None
         if options.profile:
             profiler = options.cpu_profiler or CpuProfiler(options.out_dir)
@@ -283,8 +284,10 @@ class Runner:
         self.results = replace(self.results, workload=adopted.to_dict(), notes=notes)
 
     def _fail(self, reason: str) -> None:
+        # the configuration it hit is named: one that fails while being set up has no run
         if self._failure is None:
-            self._failure = reason
+            where = self._in_progress
+            self._failure = reason if where is None else f"{reason} (in {where})"
         self.options.stop.set()
 
     def _died(self) -> str | None:
@@ -353,12 +356,14 @@ class Runner:
                 self.progress.configuration_started(
                     config.label, number, total, self.workload.duration_s
                 )
+                self._in_progress = f"configuration {number}/{total}, {config.label}"
                 try:
                     result = measure_configuration(config, ctx)
                 except ConfigurationCrashed as crash:
                     # what the configuration measured before the error is kept with it
                     self._add_run(crash.result)
                     raise crash.error from None
+                self._in_progress = None
                 self._add_run(result)
                 self._extra(population_s=databases.population_s)
                 # saved before anything is printed: a closed stdout cannot lose it

@@ -27,6 +27,7 @@ START_TIMEOUT_S = 120
 # (a plain progress line at once): the first configuration completes in seconds, the second
 # takes seconds of wall time more, so the stop lands inside it.
 TWO_CONFIGURATIONS = ("--duration", "4m")
+SECOND = "host-lock+event-plus-stats+3.6"  # the second configuration of a full run
 SCRATCH_NAMES = (".fake-hosts.toml", ".vmmonbench.lock", "vmmonbench.db-wal", "vmmonbench.db-shm")
 
 
@@ -165,9 +166,29 @@ def test_a_fake_host_crash_fails_the_run_with_partial_results(
     assert "the run failed: fake-host process" in err
     assert results["status"] == "failed"
     assert "fake-host process" in str(results["failure"])
+    assert f"(in configuration 2/5, {SECOND})" in results["failure"]
     runs = results["runs"]
     assert runs[0]["status"] == "complete"
     assert runs[-1]["status"] == "failed"
+    assert scratch_left(running.out) == []
+
+
+@pytest.mark.slow
+def test_a_fake_host_crash_while_a_configuration_is_set_up_names_it(
+    run: type[Run], tmp_path: Path
+) -> None:
+    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
+    running.wait_for("[2/5]")  # the second configuration is being set up
+    (fake_host,) = _fake_hosts(running.process.pid)
+    os.kill(fake_host, signal.SIGKILL)
+    code, err, results = running.finish()
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert f"(in configuration 2/5, {SECOND})" in err
+    assert f"(in configuration 2/5, {SECOND})" in results["failure"]
+    statuses = [r["status"] for r in results["runs"]]
+    # set up, nothing measured yet: no run of its own (had it begun measuring, a failed one)
+    assert statuses in (["complete"], ["complete", "failed"])
     assert scratch_left(running.out) == []
 
 
