@@ -106,6 +106,16 @@ def run() -> Iterator[type[Run]]:
         item.process.communicate()
 
 
+def _in_second_configuration(run: type[Run], out: Path, *, measured: bool) -> Run:
+    """A run whose first configuration is complete and saved, and whose second has just
+    started (`measured=False`) or done its first statistics cycle (`measured=True`)."""
+    running = run(out, *TWO_CONFIGURATIONS)
+    running.wait_for("[2/5]")
+    if measured:
+        running.wait_for("statistics cycles")
+    return running
+
+
 STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT]
 
 
@@ -132,9 +142,7 @@ def _stop(running: Run, signum: signal.Signals) -> list[dict[str, Any]]:
 def test_a_signal_stops_the_run_keeps_what_was_measured_and_exits_130(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
-    running.wait_for("[2/5]")  # the first configuration is complete and saved
-    running.wait_for("statistics cycles")  # ... and the second one's first cycle is done
+    running = _in_second_configuration(run, tmp_path / "out", measured=True)
     runs = _stop(running, signal.SIGINT)
     assert [r["status"] for r in runs] == ["complete", "interrupted"]
 
@@ -155,9 +163,7 @@ def test_every_stop_signal_ends_the_run_the_same_way(
 def test_a_fake_host_crash_fails_the_run_with_partial_results(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
-    running.wait_for("[2/5]")  # the first configuration is complete and saved
-    running.wait_for("statistics cycles")  # ... and the second one's first cycle is done
+    running = _in_second_configuration(run, tmp_path / "out", measured=True)
     (fake_host,) = _fake_hosts(running.process.pid)
     os.kill(fake_host, signal.SIGKILL)
     code, err, results = running.finish()
@@ -177,8 +183,7 @@ def test_a_fake_host_crash_fails_the_run_with_partial_results(
 def test_a_fake_host_crash_while_a_configuration_is_set_up_names_it(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
-    running.wait_for("[2/5]")  # the second configuration is being set up
+    running = _in_second_configuration(run, tmp_path / "out", measured=False)
     (fake_host,) = _fake_hosts(running.process.pid)
     os.kill(fake_host, signal.SIGKILL)
     code, err, results = running.finish()
@@ -196,8 +201,7 @@ def test_a_fake_host_crash_while_a_configuration_is_set_up_names_it(
 def test_after_a_sigkill_the_file_says_unfinished_and_the_next_run_cleans_up(
     run: type[Run], tmp_path: Path
 ) -> None:
-    running = run(tmp_path / "out", *TWO_CONFIGURATIONS)
-    running.wait_for("[2/5]")  # the first configuration is complete and saved
+    running = _in_second_configuration(run, tmp_path / "out", measured=False)
     helpers = procfs.children(running.process.pid)  # fake hosts, database server, its watchdog
     assert _fake_hosts(running.process.pid)
     running.process.send_signal(signal.SIGKILL)
