@@ -38,7 +38,7 @@ class TerminalProgress:
         self._duration_s = 0.0
         self._started = 0.0
         self._last_line = 0.0
-        self._cycles_shown = 0  # in the last plain line: the first cycle gets a line at once
+        self._cycle_shown = False  # a plain line has shown a cycle: the first gets one at once
         self._finished_s: list[float] = []
 
     def configuration_started(self, label: str, number: int, total: int, duration_s: float) -> None:
@@ -64,7 +64,7 @@ class TerminalProgress:
             )
         else:
             self._last_line = self.clock()
-            self._cycles_shown = 0
+            self._cycle_shown = False
             self.console.print(
                 plain(f"{self._prefix} {label}: started ({duration_s:g} s simulated)")
             )
@@ -81,10 +81,10 @@ class TerminalProgress:
                 run_eta=_clock_text(self.run_remaining_s(simulated_s)),
             )
         elif self.clock() - self._last_line >= PLAIN_UPDATE_EVERY_S or (
-            stats_cycles and not self._cycles_shown
+            stats_cycles and not self._cycle_shown
         ):
             self._last_line = self.clock()
-            self._cycles_shown = stats_cycles
+            self._cycle_shown = stats_cycles > 0
             self.console.print(
                 plain(
                     f"{self._prefix} {self._label}: {simulated_s:.0f} s simulated, "
