@@ -123,6 +123,23 @@ def stats_cycle_means(cycles: Sequence[CycleRecord]) -> tuple[float, float, floa
     )
 
 
+def processing_s(cycle: CycleRecord) -> float | None:
+    """A cycle's time outside DB self time and host calls: the monitoring core's own analysis.
+
+    As the study splits an engine's cycle (analysis and processing beside persisting, the VDSM
+    call apart); None where the cycle's host calls were not timed (older results).
+    """
+    if cycle.rpc_s is None:
+        return None
+    return cycle.duration_s - cycle.db_time_s - cycle.rpc_s
+
+
+def stats_processing(cycles: Sequence[CycleRecord]) -> list[float]:
+    """`processing_s` of every completed statistics cycle; empty unless all of them know it."""
+    found = [processing_s(c) for c in completed(cycles, CycleKind.STATS)]
+    return [p for p in found if p is not None] if None not in found else []
+
+
 def monitoring_db_time(cycles: Iterable[CycleRecord]) -> float:
     """DB self time spent by monitoring work: every cycle and event, whatever its outcome.
 
@@ -151,6 +168,27 @@ def _stats_mean(key: str) -> Value:
         return mean(sample(run))
 
     return value
+
+
+def _known_per_cycle(key: str, kind: CycleKind) -> Samples:
+    # a field older files lack (None) gives no samples at all, never a partial mean
+    def samples(run: RunResult) -> list[float]:
+        found = [getattr(c, key) for c in completed(run.cycles, kind)]
+        return [float(v) for v in found] if None not in found else []
+
+    return samples
+
+
+def _mean_of_known(samples: Samples) -> Value:
+    def value(run: RunResult) -> float | None:
+        found = samples(run)
+        return mean(found) if found else None
+
+    return value
+
+
+def _processing_samples(run: RunResult) -> list[float]:
+    return stats_processing(run.cycles)
 
 
 def _stats_cycles(run: RunResult) -> float:
@@ -277,6 +315,26 @@ FIGURES: Final[tuple[Figure, ...]] = (
         _S,
         _stats_mean("duration_s"),
         _per_cycle("duration_s", CycleKind.STATS),
+        shown=_M,
+    ),
+    Figure(
+        "rpc_per_stats_cycle_s",
+        "host calls / stats cycle",
+        "mean time one statistics cycle waited on its host calls (the host's poll, the "
+        "transfer, the reply's decode)",
+        _S,
+        _mean_of_known(_known_per_cycle("rpc_s", CycleKind.STATS)),
+        _known_per_cycle("rpc_s", CycleKind.STATS),
+        shown=_M,
+    ),
+    Figure(
+        "processing_per_stats_cycle_s",
+        "processing / stats cycle",
+        "mean time of one statistics cycle outside DB self time and host calls: analysis and "
+        "processing, as the study splits a cycle",
+        _S,
+        _mean_of_known(_processing_samples),
+        _processing_samples,
         shown=_M,
     ),
     Figure(

@@ -264,6 +264,7 @@ def cycle_record(sample: CycleSample) -> CycleRecord:
         vms_changed=sample.vms_changed,
         rpc_calls=sample.rpc_calls,
         rpc_bytes=sample.rpc_bytes,
+        rpc_s=sample.rpc_s,
         skipped=sample.skipped,
         failed=sample.failed,
     )

@@ -116,6 +116,9 @@ class CycleRecord:
     vms_changed: int = 0
     rpc_calls: int = 0
     rpc_bytes: int = 0
+    # waited on host calls (the host's work, transfer, the reply's decode); None: not recorded
+    # (results written before it was)
+    rpc_s: float | None = None
     skipped: bool = False
     failed: str | None = None
 

@@ -60,8 +60,8 @@ LEGACY = _run(
     "per-vm-lock+event-plus-stats+3.6",
     [],
     [
-        _cycle("stats", 0.0, 9.0, 6.0),
-        _cycle("stats", 24.0, 11.0, 8.0),
+        _cycle("stats", 0.0, 9.0, 6.0, rpc_s=0.5),
+        _cycle("stats", 24.0, 11.0, 8.0, rpc_s=1.5),
         _cycle("stats", 50.0, 40.0, 30.0, failed="host gone"),  # not a completed cycle
         _cycle("event", 3.0, 0.5, 0.25),
     ],
@@ -76,6 +76,7 @@ LEGACY = _run(
 OPTIMIZED = _run(
     "per-vm-lock+event-plus-stats+4.1",
     ALL,
+    # written before host calls were timed: no rpc_s
     [_cycle("stats", 0.0, 3.0, 2.0), _cycle("stats", 18.0, 3.0, 2.0)],
     [
         _statement("GetVmsDynamicRunningOnVds", 2, 200, 0.25),
@@ -105,7 +106,8 @@ def test_each_run_figure_is_computed_from_the_completed_cycles_and_the_statement
     per_hour = 3600 / (15 + 10)
     assert legacy["stats_cycles_per_hour"] == int(per_hour)
     assert legacy["persisting_per_hour_s"] == pytest.approx(7.0 * per_hour)
-    assert legacy["processing_per_hour_s"] == pytest.approx(3.0 * per_hour)
+    # outside DB self time and the wait on the host: (9 - 6 - 0.5 + 11 - 8 - 1.5) / 2
+    assert legacy["processing_per_hour_s"] == pytest.approx(2.0 * per_hour)
     assert legacy["select_1_share"] == pytest.approx(3.0 / 12.0)
     assert legacy["select_1_mean_s"] == pytest.approx(3.0 / 1000)
     assert legacy["running_vms_query_mean_s"] == pytest.approx(0.25)
@@ -118,6 +120,13 @@ def test_each_run_figure_is_computed_from_the_completed_cycles_and_the_statement
     assert optimized["running_vms_query_mean_s"] == pytest.approx(0.125)
     assert optimized["nic_read_mean_s"] == pytest.approx(0.08 / 400)
     assert optimized["update_vm_dynamic_per_row_s"] is None
+
+
+def test_without_timed_host_calls_processing_is_unknown_not_the_wait_counted_in() -> None:
+    rows = study_rows(from_data(minimal(runs=[LEGACY, OPTIMIZED])))
+    optimized = _values(rows, "run_41")
+    assert optimized["processing_per_hour_s"] is None
+    assert optimized["persisting_per_hour_s"] == pytest.approx(2.0 * 3600 / 18)
 
 
 def test_the_study_columns_are_the_references_whatever_the_run() -> None:

@@ -102,6 +102,7 @@ class HostMonitor:
             sample.rows_written = tally.rows_written
             sample.rpc_calls = rpc.calls
             sample.rpc_bytes = rpc.bytes
+            sample.rpc_s = rpc.wait_s
 
     def _now(self) -> datetime:
         return EPOCH + timedelta(seconds=self.clock.now())

@@ -42,10 +42,15 @@ class HostCallError(Exception):
 
 @dataclass(slots=True)
 class CallTally:
-    """RPC calls and bytes (sent + received) made by one thread during one activity."""
+    """RPC calls, bytes (sent + received) and time waited made by one thread in one activity.
+
+    `wait_s` runs from a call's send to its reply handed back: the host's own work, the
+    transfer and the reply's decode (on the reader thread), none of it the caller's processing.
+    """
 
     calls: int = 0
     bytes: int = 0
+    wait_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -88,8 +93,10 @@ class HostClient:
         on_event: EventHandler | None = None,
         wire: WireProtocol = WireProtocol.LINE,
         max_reply_bytes: int = protocol.MAX_RESPONSE_LINE,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.address = address
+        self.clock = clock  # times the calls' waits (tests inject one)
         self.port = port
         self.wire = wire
         self.max_reply_bytes = max_reply_bytes
@@ -112,16 +119,17 @@ class HostClient:
 
     # activity attribution ---------------------------------------------------------------
     def tally(self) -> CallTally:
-        """Start counting this thread's calls and bytes into a fresh tally (returned)."""
+        """Start counting this thread's calls, bytes and waits into a fresh tally (returned)."""
         tally = CallTally()
         self._local.tally = tally
         return tally
 
-    def _record(self, size: int) -> None:
+    def _record(self, size: int, wait_s: float) -> None:
         tally: CallTally | None = getattr(self._local, "tally", None)
         if tally is not None:
             tally.calls += 1
             tally.bytes += size
+            tally.wait_s += wait_s
 
     # connection -------------------------------------------------------------------------------
     def connect(self) -> None:
@@ -296,6 +304,7 @@ class HostClient:
             headers = {"destination": STOMP_REQUESTS, "reply-to": STOMP_RESPONSES}
             data = frames.encode("SEND", headers, memoryview(data)[:-1])
         waiter = _Pending()
+        started = self.clock()  # a reconnect on the way is talking to the host too
         with self._lock:
             sock = self._ensure_connected_locked()
             self._pending[request_id] = waiter
@@ -308,9 +317,9 @@ class HostClient:
         if not waiter.done.wait(self.timeout_s if timeout_s is None else timeout_s):
             with self._lock:
                 self._pending.pop(request_id, None)
-            self._record(len(data))
+            self._record(len(data), self.clock() - started)
             raise HostCallError(method, "timed out")
-        self._record(len(data) + waiter.size)
+        self._record(len(data) + waiter.size, self.clock() - started)
         if waiter.error is not None:
             raise HostCallError(method, waiter.error)
         assert waiter.message is not None

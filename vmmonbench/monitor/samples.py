@@ -31,5 +31,6 @@ class CycleSample:
     vms_changed: int = 0
     rpc_calls: int = 0
     rpc_bytes: int = 0
+    rpc_s: float = 0.0  # waited on host calls: from each send to its reply handed back
     skipped: bool = False
     failed: str | None = None

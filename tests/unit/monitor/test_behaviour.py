@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -126,6 +127,19 @@ def test_vms_missing_from_a_poll_are_confirmed_not_declared_down(monitored: Any)
     assert sample.rpc_calls == 1 + VMS  # the poll, then one VM.getStats per missing VM
     assert all(_status(m, vm_id) == VmStatus.UP for vm_id in m.vm_ids)
     assert calls["UpdateVmStatistics"] == 1
+
+
+def test_a_cycle_records_the_time_its_host_calls_waited_by_the_client_clock(
+    monitored: Any,
+) -> None:
+    m = monitored(PER_VM_EVENTS)
+    ticks = itertools.count()
+    m.monitor.client.clock = lambda: float(next(ticks))  # each call reads it twice: 1 s each
+    m.control.call("Sim.setFaults", {"faults": ["missing-vms:rate=1"]})
+    sample, _, _ = m.cycle()
+    m.control.call("Sim.setFaults", {"faults": []})
+    assert sample.rpc_calls == 1 + VMS
+    assert sample.rpc_s == 1.0 + VMS
 
 
 def test_polling_detects_status_changes_in_list_cycles(monitored: Any) -> None:
