@@ -422,7 +422,11 @@ def export(
         ExportFormat, typer.Option("--format", help="Output format.")
     ] = ExportFormat.PYTEST_BENCHMARK,
     measure: Annotated[
-        Measure, typer.Option(help="What each round is: cycle duration or its DB time.")
+        Measure,
+        typer.Option(
+            help="What each round is: the statistics cycle's duration, its DB time, or its "
+            "processing (without DB time and host calls)."
+        ),
     ] = Measure.DURATION,
 ) -> None:
     """Export results for other tools (pytest-benchmark compare reads the file)."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from vmmonbench.errors import BadInputError
-from vmmonbench.figures import completed
+from vmmonbench.figures import completed, stats_processing
 from vmmonbench.result_records import CycleKind, Environment
 from vmmonbench.results import Results, RunResult
 
@@ -29,12 +29,22 @@ class Measure(StrEnum):
 
     DURATION = "duration"  # wall time of each statistics cycle
     DB_TIME = "db-time"  # DB self time of each statistics cycle
+    PROCESSING = "processing"  # each statistics cycle without its DB self time and host calls
 
 
-_SAMPLE_KEYS = {Measure.DURATION: "duration_s", Measure.DB_TIME: "db_time_s"}
+def _per_stats_cycle(key: str) -> Callable[[RunResult], list[float]]:
+    return lambda run: [float(getattr(c, key)) for c in completed(run.cycles, CycleKind.STATS)]
+
+
+_SAMPLES: dict[Measure, Callable[[RunResult], list[float]]] = {
+    Measure.DURATION: _per_stats_cycle("duration_s"),
+    Measure.DB_TIME: _per_stats_cycle("db_time_s"),
+    Measure.PROCESSING: lambda run: stats_processing(run.cycles),
+}
 _GROUPS = {
     Measure.DURATION: "statistics cycle duration",
     Measure.DB_TIME: "statistics cycle DB time",
+    Measure.PROCESSING: "statistics cycle processing",
 }
 
 
@@ -50,14 +60,20 @@ def to_pytest_benchmark(
     `commit_info` is pytest-benchmark's (id, time, author_time, dirty, project, branch); results
     do not record the commit, so it reads `unknown` unless the caller supplies it.
     """
-    key = _SAMPLE_KEYS[measure]
     workload = results.workload_name if results.workload_name != "?" else "workload"
     benchmarks = []
     for run in results.runs:
-        samples = [float(getattr(c, key)) for c in completed(run.cycles, CycleKind.STATS)]
+        samples = _SAMPLES[measure](run)
         if samples:
             benchmarks.append(_benchmark(run, workload, measure, samples, include_data))
     if not benchmarks:
+        if measure is Measure.PROCESSING and any(
+            completed(run.cycles, CycleKind.STATS) for run in results.runs
+        ):
+            raise BadInputError(
+                "these results do not time their host calls (rpc_s, written by an older "
+                "vmmonbench): no processing to export; --measure duration or db-time can"
+            )
         raise BadInputError("no statistics cycle in these results: nothing to export")
     return {
         "machine_info": _machine_info(results.environment),
