@@ -325,7 +325,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
         _S,
         _mean_of_known(_known_per_cycle("rpc_s", CycleKind.STATS)),
         _known_per_cycle("rpc_s", CycleKind.STATS),
-        shown=_M,
+        shown=_TM,
     ),
     Figure(
         "processing_per_stats_cycle_s",
@@ -335,7 +335,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
         _S,
         _mean_of_known(_processing_samples),
         _processing_samples,
-        shown=_M,
+        shown=_TM,
     ),
     Figure(
         "rows_written_per_stats_cycle",
