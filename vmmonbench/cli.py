@@ -425,7 +425,7 @@ def export(
         Measure,
         typer.Option(
             help="What each round is: the statistics cycle's duration, its DB time, or its "
-            "processing (without DB time and host calls)."
+            "analysis (the cycle without its DB time and host calls)."
         ),
     ] = Measure.DURATION,
 ) -> None:

@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from vmmonbench.errors import BadInputError
-from vmmonbench.figures import completed, stats_processing
+from vmmonbench.figures import completed, stats_analysis
 from vmmonbench.result_records import CycleKind, Environment
 from vmmonbench.results import Results, RunResult
 
@@ -29,7 +29,7 @@ class Measure(StrEnum):
 
     DURATION = "duration"  # wall time of each statistics cycle
     DB_TIME = "db-time"  # DB self time of each statistics cycle
-    PROCESSING = "processing"  # each statistics cycle without its DB self time and host calls
+    ANALYSIS = "analysis"  # each statistics cycle without its DB self time and host calls
 
 
 def _per_stats_cycle(key: str) -> Callable[[RunResult], list[float]]:
@@ -39,12 +39,12 @@ def _per_stats_cycle(key: str) -> Callable[[RunResult], list[float]]:
 _SAMPLES: dict[Measure, Callable[[RunResult], list[float]]] = {
     Measure.DURATION: _per_stats_cycle("duration_s"),
     Measure.DB_TIME: _per_stats_cycle("db_time_s"),
-    Measure.PROCESSING: lambda run: stats_processing(run.cycles),
+    Measure.ANALYSIS: lambda run: stats_analysis(run.cycles),
 }
 _GROUPS = {
     Measure.DURATION: "statistics cycle duration",
     Measure.DB_TIME: "statistics cycle DB time",
-    Measure.PROCESSING: "statistics cycle processing",
+    Measure.ANALYSIS: "statistics cycle analysis",
 }
 
 
@@ -67,12 +67,12 @@ def to_pytest_benchmark(
         if samples:
             benchmarks.append(_benchmark(run, workload, measure, samples, include_data))
     if not benchmarks:
-        if measure is Measure.PROCESSING and any(
+        if measure is Measure.ANALYSIS and any(
             completed(run.cycles, CycleKind.STATS) for run in results.runs
         ):
             raise BadInputError(
                 "these results do not time their host calls (rpc_s, written by an older "
-                "vmmonbench): no processing to export; --measure duration or db-time can"
+                "vmmonbench): no analysis time to export; --measure duration or db-time can"
             )
         raise BadInputError("no statistics cycle in these results: nothing to export")
     return {

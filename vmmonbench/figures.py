@@ -123,7 +123,7 @@ def stats_cycle_means(cycles: Sequence[CycleRecord]) -> tuple[float, float, floa
     )
 
 
-def processing_s(cycle: CycleRecord) -> float | None:
+def analysis_s(cycle: CycleRecord) -> float | None:
     """A cycle's time outside DB self time and host calls: the monitoring core's own analysis.
 
     As the study splits an engine's cycle (analysis and processing beside persisting, the VDSM
@@ -134,9 +134,9 @@ def processing_s(cycle: CycleRecord) -> float | None:
     return cycle.duration_s - cycle.db_time_s - cycle.rpc_s
 
 
-def stats_processing(cycles: Sequence[CycleRecord]) -> list[float]:
-    """`processing_s` of every completed statistics cycle; empty unless all of them know it."""
-    found = [processing_s(c) for c in completed(cycles, CycleKind.STATS)]
+def stats_analysis(cycles: Sequence[CycleRecord]) -> list[float]:
+    """`analysis_s` of every completed statistics cycle; empty unless all of them know it."""
+    found = [analysis_s(c) for c in completed(cycles, CycleKind.STATS)]
     return [p for p in found if p is not None] if None not in found else []
 
 
@@ -187,8 +187,8 @@ def _mean_of_known(samples: Samples) -> Value:
     return value
 
 
-def _processing_samples(run: RunResult) -> list[float]:
-    return stats_processing(run.cycles)
+def _analysis_samples(run: RunResult) -> list[float]:
+    return stats_analysis(run.cycles)
 
 
 def _stats_cycles(run: RunResult) -> float:
@@ -311,7 +311,7 @@ FIGURES: Final[tuple[Figure, ...]] = (
     Figure(
         "stats_cycle_s",
         "stats cycle duration",
-        "mean processing time of one statistics cycle",
+        "mean processing time of one statistics cycle (DB time, host calls and analysis)",
         _S,
         _stats_mean("duration_s"),
         _per_cycle("duration_s", CycleKind.STATS),
@@ -328,13 +328,13 @@ FIGURES: Final[tuple[Figure, ...]] = (
         shown=_TM,
     ),
     Figure(
-        "processing_per_stats_cycle_s",
-        "processing / stats cycle",
-        "mean time of one statistics cycle outside DB self time and host calls: analysis and "
-        "processing, as the study splits a cycle",
+        "analysis_per_stats_cycle_s",
+        "analysis / stats cycle",
+        "mean time of one statistics cycle outside DB self time and host calls: the monitoring "
+        "core's analysis (the study's 'analysis and processing')",
         _S,
-        _mean_of_known(_processing_samples),
-        _processing_samples,
+        _mean_of_known(_analysis_samples),
+        _analysis_samples,
         shown=_TM,
     ),
     Figure(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from vmmonbench.configuration import ALL_OPTIMIZATIONS, STATS_DELAY_S, FetchMode, LockMode
-from vmmonbench.figures import completed, mean, stats_processing
+from vmmonbench.figures import completed, mean, stats_analysis
 from vmmonbench.monitor.samples import CycleKind
 from vmmonbench.results import Results, RunResult
 from vmmonbench.units import Unit
@@ -100,8 +100,8 @@ def _per_hour(part: Callable[[float, float], float]) -> Measured:
 
 
 def _processing_per_hour(run: RunResult) -> float | None:
-    processing, per_hour = stats_processing(run.cycles), cycles_per_hour(run)
-    return None if not processing or per_hour is None else mean(processing) * per_hour
+    analysis, per_hour = stats_analysis(run.cycles), cycles_per_hour(run)
+    return None if not analysis or per_hour is None else mean(analysis) * per_hour
 
 
 def _select_1_share(run: RunResult) -> float | None:

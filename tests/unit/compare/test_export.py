@@ -61,14 +61,14 @@ def test_results_without_statistics_cycles_cannot_be_exported(smoke: Results) ->
         to_pytest_benchmark(replace(smoke, runs=runs))
 
 
-def test_processing_measure_is_each_cycle_without_its_db_time_and_host_calls(
+def test_analysis_measure_is_each_cycle_without_its_db_time_and_host_calls(
     smoke: Results,
 ) -> None:
     runs = tuple(
         replace(run, cycles=tuple(replace(c, rpc_s=c.duration_s / 4) for c in run.cycles))
         for run in smoke.runs
     )
-    data = to_pytest_benchmark(replace(smoke, runs=runs), measure=Measure.PROCESSING)
+    data = to_pytest_benchmark(replace(smoke, runs=runs), measure=Measure.ANALYSIS)
     bench = next(b for b in data["benchmarks"] if b["param"] == OPTIMIZED)
     expected = [
         d - db - d / 4
@@ -79,12 +79,12 @@ def test_processing_measure_is_each_cycle_without_its_db_time_and_host_calls(
         )
     ]
     assert bench["stats"]["data"] == pytest.approx(expected)
-    assert bench["group"] == "smoke: statistics cycle processing"
+    assert bench["group"] == "smoke: statistics cycle analysis"
 
 
-def test_results_older_than_host_call_timing_have_no_processing_to_export(
+def test_results_older_than_host_call_timing_have_no_analysis_to_export(
     smoke: Results,
 ) -> None:
     assert to_pytest_benchmark(smoke, measure=Measure.DB_TIME)["benchmarks"]
     with pytest.raises(BadInputError, match="do not time their host calls"):
-        to_pytest_benchmark(smoke, measure=Measure.PROCESSING)
+        to_pytest_benchmark(smoke, measure=Measure.ANALYSIS)
