@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from vmmonbench.errors import BadInputError
-from vmmonbench.figures import completed, stats_analysis
+from vmmonbench.figures import BY_NAME, Samples, completed
 from vmmonbench.result_records import CycleKind, Environment
 from vmmonbench.results import Results, RunResult
 
@@ -32,14 +32,11 @@ class Measure(StrEnum):
     ANALYSIS = "analysis"  # each statistics cycle without its DB self time and host calls
 
 
-def _per_stats_cycle(key: str) -> Callable[[RunResult], list[float]]:
-    return lambda run: [float(getattr(c, key)) for c in completed(run.cycles, CycleKind.STATS)]
-
-
-_SAMPLES: dict[Measure, Callable[[RunResult], list[float]]] = {
-    Measure.DURATION: _per_stats_cycle("duration_s"),
-    Measure.DB_TIME: _per_stats_cycle("db_time_s"),
-    Measure.ANALYSIS: lambda run: stats_analysis(run.cycles),
+# the figures' own per-cycle samples, so an exported round is what compare tests
+_FIGURES = {
+    Measure.DURATION: BY_NAME["stats_cycle_s"],
+    Measure.DB_TIME: BY_NAME["db_time_per_stats_cycle_s"],
+    Measure.ANALYSIS: BY_NAME["analysis_per_stats_cycle_s"],
 }
 _GROUPS = {
     Measure.DURATION: "statistics cycle duration",
@@ -63,7 +60,7 @@ def to_pytest_benchmark(
     workload = results.workload_name if results.workload_name != "?" else "workload"
     benchmarks = []
     for run in results.runs:
-        samples = _SAMPLES[measure](run)
+        samples = _samples(measure)(run)
         if samples:
             benchmarks.append(_benchmark(run, workload, measure, samples, include_data))
     if not benchmarks:
@@ -82,6 +79,12 @@ def to_pytest_benchmark(
         "datetime": results.created,
         "version": _pytest_benchmark_version(),
     }
+
+
+def _samples(measure: Measure) -> Samples:
+    samples = _FIGURES[measure].samples
+    assert samples is not None  # each has raw per-cycle samples
+    return samples
 
 
 def _benchmark(

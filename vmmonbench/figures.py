@@ -134,12 +134,6 @@ def analysis_s(cycle: CycleRecord) -> float | None:
     return cycle.duration_s - cycle.db_time_s - cycle.rpc_s
 
 
-def stats_analysis(cycles: Sequence[CycleRecord]) -> list[float]:
-    """`analysis_s` of every completed statistics cycle; empty unless all of them know it."""
-    found = [analysis_s(c) for c in completed(cycles, CycleKind.STATS)]
-    return [p for p in found if p is not None] if None not in found else []
-
-
 def monitoring_db_time(cycles: Iterable[CycleRecord]) -> float:
     """DB self time spent by monitoring work: every cycle and event, whatever its outcome.
 
@@ -170,13 +164,13 @@ def _stats_mean(key: str) -> Value:
     return value
 
 
-def _known_per_cycle(key: str, kind: CycleKind) -> Samples:
+def _known(values: Sequence[float | None]) -> list[float]:
     # a field older files lack (None) gives no samples at all, never a partial mean
-    def samples(run: RunResult) -> list[float]:
-        found = [getattr(c, key) for c in completed(run.cycles, kind)]
-        return [float(v) for v in found] if None not in found else []
+    return [float(v) for v in values if v is not None] if None not in values else []
 
-    return samples
+
+def _known_per_cycle(key: str, kind: CycleKind) -> Samples:
+    return lambda run: _known([getattr(c, key) for c in completed(run.cycles, kind)])
 
 
 def _mean_of_known(samples: Samples) -> Value:
@@ -188,7 +182,7 @@ def _mean_of_known(samples: Samples) -> Value:
 
 
 def _analysis_samples(run: RunResult) -> list[float]:
-    return stats_analysis(run.cycles)
+    return _known([analysis_s(c) for c in completed(run.cycles, CycleKind.STATS)])
 
 
 def _stats_cycles(run: RunResult) -> float:

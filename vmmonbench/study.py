@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from vmmonbench.configuration import ALL_OPTIMIZATIONS, STATS_DELAY_S, FetchMode, LockMode
-from vmmonbench.figures import completed, mean, stats_analysis
+from vmmonbench.figures import BY_NAME, completed, mean
 from vmmonbench.monitor.samples import CycleKind
 from vmmonbench.results import Results, RunResult
 from vmmonbench.units import Unit
@@ -27,6 +27,7 @@ NIC_READS: Final = ("GetVmNetworkInterfaceViewByVmId", "GetVmNetworkInterfaceToM
 UPDATE_VM_DYNAMIC: Final = "UpdateVmDynamic"
 
 Measured = Callable[[RunResult], float | None]
+ANALYSIS: Final = BY_NAME["analysis_per_stats_cycle_s"]  # a cycle without DB time, host calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,8 @@ def _per_hour(part: Callable[[float, float], float]) -> Measured:
 
 
 def _processing_per_hour(run: RunResult) -> float | None:
-    analysis, per_hour = stats_analysis(run.cycles), cycles_per_hour(run)
-    return None if not analysis or per_hour is None else mean(analysis) * per_hour
+    analysis, per_hour = ANALYSIS.value(run), cycles_per_hour(run)
+    return None if analysis is None or per_hour is None else analysis * per_hour
 
 
 def _select_1_share(run: RunResult) -> float | None:

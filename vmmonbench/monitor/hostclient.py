@@ -96,7 +96,6 @@ class HostClient:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.address = address
-        self.clock = clock  # times the calls' waits (tests inject one)
         self.port = port
         self.wire = wire
         self.max_reply_bytes = max_reply_bytes
@@ -104,6 +103,7 @@ class HostClient:
         self.connect_timeout_s = connect_timeout_s
         self.backoff_s = backoff_s
         self.on_event = on_event
+        self.clock = clock  # times the calls' waits (tests inject one)
         self.counters = ClientCounters()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
